@@ -1,0 +1,42 @@
+"""`rangectl`: the command-line entry point; one module per command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from orchestrator import __version__
+from orchestrator.cli.errors import run_guarded
+from orchestrator.cli.plan import plan_command
+from orchestrator.cli.schema import schema_command
+from orchestrator.cli.validate import validate_command
+
+
+class GuardedGroup(click.Group):
+    """A click group whose commands all pass through the one error boundary."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return run_guarded(lambda: super(GuardedGroup, self).invoke(ctx),
+                           bool(ctx.params.get("debug")))
+
+
+@click.group(cls=GuardedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(__version__, prog_name="rangectl")
+def cli(debug: bool) -> None:
+    """Cyber defence exercise ranges from one scenario file.
+
+    validate and plan a scenario, bring one isolated range per team up, run the
+    exercise clock with its scripted attacks and checks, score it, and take it
+    down again.
+    """
+
+
+cli.add_command(validate_command)
+cli.add_command(plan_command)
+cli.add_command(schema_command)
+
+
+def main() -> None:
+    cli(prog_name="rangectl")

@@ -1,0 +1,70 @@
+"""rangectl's error types and the problems they carry.
+
+Every error a user can cause is a `RangectlError` with a message written for
+that user; the CLI turns them into a message and an exit code in one place, so
+no other module prints or exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_RUNTIME = 1
+EXIT_INVALID = 2
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file, placed where the user can find it."""
+
+    file: str
+    line: int | None
+    column: int | None
+    message: str
+    hint: str | None = None
+
+    def render(self) -> str:
+        """Return the problem as `FILE:LINE:COL: message (hint)`, as compilers print."""
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        text = f"{where}: {self.message}"
+        if self.hint:
+            text += f" (hint: {self.hint})"
+        return text
+
+
+class RangectlError(Exception):
+    """An error the user can act on; `exit_code` tells the CLI how to leave."""
+
+    exit_code = EXIT_RUNTIME
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class InvalidInputError(RangectlError):
+    """The user's input (a file, a flag) is wrong; nothing was changed."""
+
+    exit_code = EXIT_INVALID
+
+
+class ScenarioError(InvalidInputError):
+    """A scenario file has problems; all of them are listed, each with its place."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        ordered = sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
+        count = len(ordered)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
+        self.problems = ordered
+
+
+class RuntimeFailure(RangectlError):
+    """Something outside the input failed (the engine, a host); the message says what."""
+
+    exit_code = EXIT_RUNTIME

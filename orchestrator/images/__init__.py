@@ -1,0 +1,1 @@
+"""Container images of the range: where their recipes live and which exist."""

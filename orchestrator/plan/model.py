@@ -1,0 +1,96 @@
+"""The plan: the concrete per-team ranges that `up` builds, as frozen values.
+
+It holds no runtime handles (container ids, clients): backends take a plan and
+return their own handles, so the same plan drives Docker and Docker Swarm, and
+`rangectl plan` can show it without an engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+HostRole = Literal["range", "red", "scorebot", "bastion"]
+
+
+class PlanModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PlannedNetwork(PlanModel):
+    name: str
+    docker_name: str
+    subnet: str
+    gateway: str
+    internal: bool
+    purpose: Literal["range", "access"]
+    labels: dict[str, str]
+
+
+class PlannedHost(PlanModel):
+    name: str
+    role: HostRole
+    container_name: str
+    hostname: str
+    image: str
+    addresses: dict[str, str]  # network name -> address
+    aliases: tuple[str, ...]
+    capabilities: tuple[str, ...]
+    memory_bytes: int
+    cpus: float
+    pids: int
+    labels: dict[str, str]
+
+
+class PlannedStep(PlanModel):
+    run: str
+    timeout: int
+
+
+class PlannedInject(PlanModel):
+    name: str
+    offset: int
+    tactic: str
+    technique: str
+    source_host: str
+    target_host: str
+    target_service: str | None
+    steps: tuple[PlannedStep, ...]
+    points: int
+
+
+class PlannedCheck(PlanModel):
+    host: str
+    service: str
+    address: str
+    port: int
+    protocol: str
+    check: dict[str, Any]
+
+
+class TeamRange(PlanModel):
+    team: str
+    name: str
+    site: str
+    timezone: str
+    block: str
+    networks: tuple[PlannedNetwork, ...]
+    hosts: tuple[PlannedHost, ...]
+    injects: tuple[PlannedInject, ...]
+    checks: tuple[PlannedCheck, ...]
+
+    def host(self, name: str) -> PlannedHost:
+        return next(host for host in self.hosts if host.name == name)
+
+
+class Plan(PlanModel):
+    exercise: str
+    scenario: str
+    pool: str
+    duration: int
+    tick: int
+    teams: tuple[TeamRange, ...]
+
+    def team(self, team_id: str) -> TeamRange:
+        return next(team for team in self.teams if team.team == team_id)

@@ -1,0 +1,288 @@
+"""Scenario × teams → the concrete ranges `up` builds. Pure: no I/O, no clock.
+
+Every team gets the same range: the same networks (each in its own subnet),
+the same hosts at the same host numbers, plus rangectl's own red, scorebot and
+bastion hosts. Only the subnets, names and labels differ, which is what makes
+the teams' scores comparable.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from orchestrator.errors import InvalidInputError
+from orchestrator.plan.model import (
+    HostRole,
+    Plan,
+    PlannedCheck,
+    PlannedHost,
+    PlannedInject,
+    PlannedNetwork,
+    PlannedStep,
+    TeamRange,
+)
+from orchestrator.plan.subnets import SubnetAllocator, block_prefix
+from orchestrator.plan.templates import (
+    TemplateRenderError,
+    build_context,
+    render,
+    secret_placeholders,
+)
+from orchestrator.scenario.model import Host, Placement, Scenario, Service, Team
+from orchestrator.scenario.references import inject_offsets
+from orchestrator.scenario.yaml_source import PathKey
+
+LABEL = "rangectl"
+ACCESS_NETWORK = "access"
+ACCESS_PREFIX = 28
+FIRST_DYNAMIC_HOST = 10
+# rangectl's own hosts take the last usable addresses of each subnet they join.
+OWN_HOST_OFFSETS = {"bastion": 1, "scorebot": 2, "red": 3}
+_EXERCISE_ID = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
+
+
+class TemplateProblems(InvalidInputError):
+    """Templates that do not render with a team's plan, by their place in the scenario."""
+
+    def __init__(self, problems: list[tuple[PathKey, str]]) -> None:
+        super().__init__(f"{len(problems)} template problem(s)")
+        self.problems = problems
+
+
+def plan_exercise(
+    scenario: Scenario,
+    *,
+    exercise: str | None = None,
+    teams: Sequence[str] | None = None,
+    pool: str | None = None,
+    reserved: Iterable[str] = (),
+) -> Plan:
+    """The plan for `teams` (default: all) of `scenario`, as exercise `exercise`."""
+    exercise_id = exercise or scenario.name
+    if not _EXERCISE_ID.match(exercise_id):
+        raise InvalidInputError(
+            f"'{exercise_id}' is not a valid exercise id",
+            "use lower-case letters, digits and '-', starting with a letter (max 32)",
+        )
+    chosen = _choose_teams(scenario, teams)
+    pool_network = ipaddress.IPv4Network(pool or scenario.addressing.pool)
+    allocator = SubnetAllocator(pool_network, (ipaddress.IPv4Network(r) for r in reserved))
+    prefixes = [network.prefix for network in scenario.networks] + [ACCESS_PREFIX]
+    block_size = block_prefix(prefixes)
+    problems: list[tuple[PathKey, str]] = []
+    ranges = []
+    for team in chosen:
+        block = allocator.allocate(block_size, f"team '{team.id}' (a /{block_size})")
+        ranges.append(_team_range(scenario, exercise_id, team, block, problems))
+    if problems:
+        raise TemplateProblems(problems)
+    return Plan(exercise=exercise_id, scenario=scenario.name, pool=str(pool_network),
+                duration=scenario.duration, tick=scenario.tick, teams=tuple(ranges))
+
+
+def _choose_teams(scenario: Scenario, wanted: Sequence[str] | None) -> list[Team]:
+    by_id = {team.id: team for team in scenario.teams}
+    if not wanted:
+        return list(scenario.teams)
+    chosen = []
+    for team_id in wanted:
+        if team_id not in by_id:
+            close = difflib.get_close_matches(team_id, list(by_id), n=1)
+            raise InvalidInputError(
+                f"scenario '{scenario.name}' has no team '{team_id}'",
+                f"did you mean '{close[0]}'?" if close else "teams: " + ", ".join(by_id),
+            )
+        if by_id[team_id] not in chosen:
+            chosen.append(by_id[team_id])
+    return chosen
+
+
+def _labels(exercise: str, team: str, **extra: str) -> dict[str, str]:
+    labels = {f"{LABEL}.exercise": exercise, f"{LABEL}.team": team}
+    labels.update({f"{LABEL}.{key}": value for key, value in extra.items()})
+    return labels
+
+
+def _team_range(
+    scenario: Scenario,
+    exercise: str,
+    team: Team,
+    block: ipaddress.IPv4Network,
+    problems: list[tuple[PathKey, str]],
+) -> TeamRange:
+    allocator = SubnetAllocator(block)
+    # Largest first keeps every subnet aligned inside the block.
+    order = sorted(scenario.networks, key=lambda net: net.prefix)
+    subnets = {net.name: allocator.allocate(net.prefix, f"network '{net.name}'") for net in order}
+    access = allocator.allocate(ACCESS_PREFIX, "the bastion's access network")
+    prefix = f"{LABEL}-{exercise}-{team.id}"
+    networks = [
+        PlannedNetwork(name=net.name, docker_name=f"{prefix}-{net.name}",
+                       subnet=str(subnets[net.name]), gateway=str(subnets[net.name][1]),
+                       internal=True, purpose="range",
+                       labels=_labels(exercise, team.id, network=net.name))
+        for net in scenario.networks
+    ]
+    networks.append(PlannedNetwork(
+        name=ACCESS_NETWORK, docker_name=f"{prefix}-{ACCESS_NETWORK}", subnet=str(access),
+        gateway=str(access[1]), internal=False, purpose="access",
+        labels=_labels(exercise, team.id, network=ACCESS_NETWORK)))
+    hosts = _range_hosts(scenario, exercise, team, subnets, prefix)
+    hosts += _own_hosts(scenario, exercise, team, subnets, access, prefix)
+    team_view = {"id": team.id, "name": team.name, "site": team.site, "timezone": team.timezone}
+    context = build_context(exercise, team_view, hosts, networks,
+                            secret_placeholders([s.name for s in scenario.secrets]))
+    return TeamRange(
+        team=team.id, name=team.name, site=team.site, timezone=team.timezone, block=str(block),
+        networks=tuple(networks), hosts=tuple(hosts),
+        injects=_injects(scenario, context, problems),
+        checks=_checks(scenario, hosts, context, problems),
+    )
+
+
+def _range_hosts(
+    scenario: Scenario, exercise: str, team: Team,
+    subnets: dict[str, ipaddress.IPv4Network], prefix: str,
+) -> list[PlannedHost]:
+    taken: dict[str, set[int]] = {name: set() for name in subnets}
+    for host in scenario.hosts:
+        for attachment in host.networks:
+            if attachment.host is not None:
+                taken[attachment.name].add(attachment.host)
+    next_free = dict.fromkeys(subnets, FIRST_DYNAMIC_HOST)
+    planned = []
+    for host in scenario.hosts:
+        addresses = {}
+        for attachment in host.networks:
+            number = attachment.host
+            if number is None:
+                number = next_free[attachment.name]
+                while number in taken[attachment.name]:
+                    number += 1
+                taken[attachment.name].add(number)
+                next_free[attachment.name] = number + 1
+            addresses[attachment.name] = str(subnets[attachment.name][number])
+        planned.append(_planned_host(host.name, "range", host.image, exercise, team, prefix,
+                                     addresses, host))
+    return planned
+
+
+def _own_hosts(
+    scenario: Scenario, exercise: str, team: Team,
+    subnets: dict[str, ipaddress.IPv4Network], access: ipaddress.IPv4Network, prefix: str,
+) -> list[PlannedHost]:
+    own = []
+    roles: tuple[HostRole, ...] = ("red", "scorebot", "bastion")
+    for role in roles:
+        placement: Placement = getattr(scenario, role)
+        names = placement.networks or tuple(net.name for net in scenario.networks)
+        addresses = {
+            name: str(subnets[name][-1 - OWN_HOST_OFFSETS[role]]) for name in names
+        }
+        if role == "bastion":
+            addresses[ACCESS_NETWORK] = str(access[-2])
+        own.append(_planned_host(role, role, role, exercise, team, prefix, addresses, None))
+    return own
+
+
+def _planned_host(
+    name: str, role: HostRole, image: str, exercise: str, team: Team, prefix: str,
+    addresses: dict[str, str], host: Host | None,
+) -> PlannedHost:
+    resources = host.resources if host else None
+    return PlannedHost(
+        name=name, role=role, container_name=f"{prefix}-{name}", hostname=name,
+        image=f"rangectl/{image}", addresses=addresses,
+        aliases=host.aliases if host else (),
+        capabilities=host.capabilities if host else (("NET_RAW",) if role == "red" else ()),
+        memory_bytes=resources.memory if resources else 256 * 1024 * 1024,
+        cpus=resources.cpus if resources else 0.5,
+        pids=resources.pids if resources else 256,
+        labels=_labels(exercise, team.id, host=name, role=role),
+    )
+
+
+def _render(
+    template: str | None, context: dict[str, Any], path: PathKey,
+    problems: list[tuple[PathKey, str]],
+) -> str | None:
+    if template is None:
+        return None
+    try:
+        return render(template, context)
+    except TemplateRenderError as exc:
+        problems.append((path, str(exc)))
+        return template
+
+
+def _injects(
+    scenario: Scenario, context: dict[str, Any], problems: list[tuple[PathKey, str]]
+) -> tuple[PlannedInject, ...]:
+    offsets = inject_offsets(scenario)
+    planned = []
+    for index, inject in enumerate(scenario.injects):
+        target = context["hosts"].get(inject.target.host, {})
+        inject_context = {**context, "inject": {
+            "name": inject.name, "technique": inject.technique,
+            "target": {**target, "service": inject.target.service,
+                       "port": _port_of(scenario, inject.target.host, inject.target.service)},
+        }}
+        steps = tuple(
+            PlannedStep(run=_render(step.run, inject_context, ("injects", index, "steps", s, "run"),
+                                    problems) or "", timeout=step.timeout)
+            for s, step in enumerate(inject.steps)
+        )
+        planned.append(PlannedInject(
+            name=inject.name, offset=offsets[inject.name] or 0, tactic=inject.tactic,
+            technique=inject.technique,
+            source_host="red" if inject.source == "red" else inject.target.host,
+            target_host=inject.target.host, target_service=inject.target.service,
+            steps=steps, points=inject.points,
+        ))
+    planned.sort(key=lambda inject: (inject.offset, inject.name))
+    return tuple(planned)
+
+
+def _port_of(scenario: Scenario, host_name: str, service_name: str | None) -> int | None:
+    host = scenario.host(host_name)
+    service = next((s for s in host.services if s.name == service_name), None) if host else None
+    return service.port if service else None
+
+
+def _checks(
+    scenario: Scenario, hosts: list[PlannedHost], context: dict[str, Any],
+    problems: list[tuple[PathKey, str]],
+) -> tuple[PlannedCheck, ...]:
+    planned_hosts = {host.name: host for host in hosts}
+    scorebot_networks = set(planned_hosts["scorebot"].addresses)
+    checks = []
+    for h_index, host in enumerate(scenario.hosts):
+        for s_index, service in enumerate(host.services):
+            if not service.scored:
+                continue
+            spec = _check_spec(service)
+            for field in ("contains", "query", "expect", "run"):
+                if isinstance(spec.get(field), str):
+                    path = ("hosts", h_index, "services", s_index, "check", field)
+                    spec[field] = _render(spec[field], context, path, problems)
+            checks.append(PlannedCheck(
+                host=host.name, service=service.name,
+                address=_address_seen_from(planned_hosts[host.name], scorebot_networks),
+                port=service.port, protocol=service.protocol, check=spec))
+    return tuple(checks)
+
+
+def _address_seen_from(host: PlannedHost, networks: set[str]) -> str:
+    """The host's address on a network the scorebot shares, else its first one."""
+    shared = [address for name, address in host.addresses.items() if name in networks]
+    return shared[0] if shared else next(iter(host.addresses.values()))
+
+
+def _check_spec(service: Service) -> dict[str, Any]:
+    if service.check is None:
+        return {"type": "tcp", "banner": None, "timeout": 5}
+    return service.check.model_dump()

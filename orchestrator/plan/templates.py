@@ -1,0 +1,69 @@
+"""Render the scenario's Jinja2 templates with one team's plan.
+
+Inject steps and checks name hosts, addresses and secrets symbolically
+(`{{ hosts.portal.address }}`); each team's copy of the range fills them in with
+its own values. Rendering is strict: an unknown name is an error, never an
+empty string inside an attack command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import jinja2
+import jinja2.sandbox
+
+from orchestrator.plan.model import PlannedHost, PlannedNetwork
+
+_ENVIRONMENT = jinja2.sandbox.ImmutableSandboxedEnvironment(
+    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
+)
+
+
+class TemplateRenderError(ValueError):
+    """A template names something the team's plan does not have."""
+
+
+def secret_placeholders(names: list[str]) -> dict[str, str]:
+    """Stand-ins shown by `rangectl plan`, which never holds a real secret."""
+    return {name: f"<secret:{name}>" for name in names}
+
+
+def host_view(host: PlannedHost) -> dict[str, Any]:
+    """What a template sees of a host: its name, first address and all addresses."""
+    first = next(iter(host.addresses.values()), "")
+    return {"name": host.name, "address": first, "addresses": dict(host.addresses),
+            "aliases": list(host.aliases)}
+
+
+def build_context(
+    exercise: str,
+    team: Mapping[str, str],
+    hosts: list[PlannedHost],
+    networks: list[PlannedNetwork],
+    secrets: Mapping[str, str],
+) -> dict[str, Any]:
+    """The names a template may use (see TEMPLATE_NAMES in the scenario types)."""
+    views = {host.name: host_view(host) for host in hosts}
+    return {
+        "exercise": exercise,
+        "team": dict(team),
+        "hosts": views,
+        "networks": {net.name: {"name": net.name, "subnet": net.subnet, "gateway": net.gateway}
+                     for net in networks if net.purpose == "range"},
+        "red": views.get("red", {}),
+        "scorebot": views.get("scorebot", {}),
+        "bastion": views.get("bastion", {}),
+        "secrets": dict(secrets),
+    }
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """Render `template` strictly; raise TemplateRenderError naming what is missing."""
+    try:
+        return _ENVIRONMENT.from_string(template).render(context)
+    except jinja2.UndefinedError as exc:
+        raise TemplateRenderError(f"template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateRenderError(f"template error: {exc}") from None

@@ -1,0 +1,50 @@
+"""Load a scenario file: YAML, then the model, then the cross-references.
+
+Each stage reports all of its problems at once, each placed at FILE:LINE:COL;
+a later stage runs only on what the earlier one accepted, because checking the
+references of a structurally broken scenario would only add noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from orchestrator.errors import Problem, ScenarioError
+from orchestrator.scenario.explain import explain
+from orchestrator.scenario.model import Scenario
+from orchestrator.scenario.references import ReferenceContext, check_references
+from orchestrator.scenario.yaml_source import SourceMap, YamlSourceError, read_yaml
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A valid scenario, with the map back to the file it came from."""
+
+    path: Path
+    scenario: Scenario
+    source_map: SourceMap
+
+
+def load_scenario(path: Path, context: ReferenceContext | None = None) -> LoadedScenario:
+    """Load and validate `path`; raise `ScenarioError` listing every problem."""
+    try:
+        data, source_map = read_yaml(path)
+    except YamlSourceError as exc:
+        raise ScenarioError([exc.problem]) from None
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"'{data}'"
+        raise ScenarioError([
+            Problem(str(path), 1, 1, f"the top level must be a mapping of fields, found {found}",
+                    "a scenario starts with 'version: 1', 'name:', 'teams:'; see docs/scenario.md")
+        ])
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(explain(exc, data, source_map, Scenario)) from None
+    problems = check_references(scenario, source_map, context)
+    if problems:
+        raise ScenarioError(problems)
+    return LoadedScenario(path, scenario, source_map)

@@ -1,0 +1,276 @@
+"""Checks that span the scenario: names that must exist, be unique, or fit.
+
+Pydantic validates each part on its own; these rules need the whole scenario
+(an inject's target must be a host, a host's network must exist). They run on
+a structurally valid scenario and report every problem they find, each at the
+place in the file that has to change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from orchestrator.errors import Problem
+from orchestrator.scenario.model import Host, Inject, Scenario
+from orchestrator.scenario.yaml_source import PathKey, SourceMap
+
+RESERVED_HOSTS = frozenset({"red", "scorebot", "bastion"})
+# Addresses rangectl keeps in every subnet: .1 is the gateway, and the last
+# usable addresses go to red, scorebot and bastion.
+RESERVED_TAIL = 3
+
+
+@dataclass(frozen=True)
+class ReferenceContext:
+    """What exists outside the scenario file that names in it may point at."""
+
+    images: frozenset[str] | None = None  # None: do not check image names
+
+
+def check_references(
+    scenario: Scenario, source_map: SourceMap, context: ReferenceContext | None = None
+) -> list[Problem]:
+    """Every cross-reference problem of `scenario`, placed in its file."""
+    context = context or ReferenceContext()
+    checks = (
+        _unique_names(scenario, source_map),
+        _team_problems(scenario, source_map),
+        _host_problems(scenario, source_map, context),
+        _placement_problems(scenario, source_map),
+        _inject_problems(scenario, source_map),
+        _timing_problems(scenario, source_map),
+    )
+    return sorted({problem for check in checks for problem in check})
+
+
+def _suggest(name: str, options: Iterable[str]) -> str:
+    options = sorted(options)
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "known: " + (", ".join(options) if options else "none")
+
+
+def _duplicates(
+    names: Iterable[str], path_of: Iterable[PathKey], what: str, source_map: SourceMap
+) -> Iterator[Problem]:
+    seen: dict[str, PathKey] = {}
+    for name, path in zip(names, path_of, strict=True):
+        if name in seen:
+            first = source_map.locate(seen[name])
+            where = f" (first at line {first.line})" if first else ""
+            yield source_map.problem(path, f"duplicate {what} '{name}'{where}",
+                                     f"{what} names must be unique")
+        else:
+            seen[name] = path
+
+
+def _unique_names(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
+    for section, items, what in (
+        ("teams", [t.id for t in scenario.teams], "team id"),
+        ("networks", [n.name for n in scenario.networks], "network"),
+        ("injects", [i.name for i in scenario.injects], "inject"),
+        ("secrets", [s.name for s in scenario.secrets], "secret"),
+    ):
+        key = "id" if section == "teams" else "name"
+        yield from _duplicates(items, [(section, i, key) for i in range(len(items))], what, sm)
+    # Host names and aliases share one name space: both resolve inside the range.
+    names: list[str] = []
+    paths: list[PathKey] = []
+    for index, host in enumerate(scenario.hosts):
+        names.append(host.name)
+        paths.append(("hosts", index, "name"))
+        for alias_index, alias in enumerate(host.aliases):
+            names.append(alias)
+            paths.append(("hosts", index, "aliases", alias_index))
+    yield from _duplicates(names, paths, "host name or alias", sm)
+    for index, name in enumerate(names):
+        if name in RESERVED_HOSTS:
+            yield sm.problem(paths[index], f"'{name}' is reserved for rangectl's own host",
+                             "rename the host; red, scorebot and bastion are added to every range")
+
+
+def _team_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
+    for index, team in enumerate(scenario.teams):
+        try:
+            zoneinfo.ZoneInfo(team.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            yield sm.problem(("teams", index, "timezone"),
+                             f"team '{team.id}': unknown time zone '{team.timezone}'",
+                             "use an IANA name like America/Toronto or Europe/Tallinn")
+        yield from _duplicates(team.trainees,
+                               [("teams", index, "trainees", i) for i in range(len(team.trainees))],
+                               "trainee", sm)
+
+
+def _host_problems(scenario: Scenario, sm: SourceMap, context: ReferenceContext) -> Iterator[Problem]:
+    networks = {network.name: network for network in scenario.networks}
+    secrets = {secret.name for secret in scenario.secrets}
+    fixed: dict[tuple[str, int], str] = {}
+    for index, host in enumerate(scenario.hosts):
+        base: PathKey = ("hosts", index)
+        if context.images is not None and host.image not in context.images:
+            yield sm.problem((*base, "image"), f"host '{host.name}': unknown image '{host.image}'",
+                             _suggest(host.image, context.images))
+        attached: set[str] = set()
+        for n_index, attachment in enumerate(host.networks):
+            path = (*base, "networks", n_index)
+            network = networks.get(attachment.name)
+            if network is None:
+                yield sm.problem(path, f"host '{host.name}': unknown network '{attachment.name}'",
+                                 _suggest(attachment.name, networks))
+                continue
+            if attachment.name in attached:
+                yield sm.problem(path, f"host '{host.name}' joins network "
+                                 f"'{attachment.name}' twice")
+            attached.add(attachment.name)
+            if attachment.host is not None:
+                last = 2 ** (32 - network.prefix) - 2 - RESERVED_TAIL
+                if attachment.host > last:
+                    yield sm.problem((*path, "host"),
+                                     f"host '{host.name}': host number {attachment.host} does not "
+                                     f"fit network '{network.name}' (a /{network.prefix})",
+                                     f"use 2 to {last}, or a larger network")
+                owner = fixed.setdefault((network.name, attachment.host), host.name)
+                if owner != host.name:
+                    yield sm.problem((*path, "host"),
+                                     f"host number {attachment.host} on '{network.name}' is "
+                                     f"already taken by host '{owner}'")
+        yield from _service_problems(host, base, secrets, sm)
+    yield from _capacity_problems(scenario, sm)
+    for n_index, network in enumerate(scenario.networks):
+        if network.router is None:
+            continue
+        router = scenario.host(network.router)
+        path = ("networks", n_index, "router")
+        if router is None:
+            yield sm.problem(path, f"network '{network.name}': unknown router host "
+                             f"'{network.router}'", _suggest(network.router,
+                                                            [h.name for h in scenario.hosts]))
+        elif network.name not in {a.name for a in router.networks}:
+            yield sm.problem(path, f"network '{network.name}': router '{router.name}' is not "
+                             "attached to it", f"add '{network.name}' to {router.name}'s networks")
+
+
+def _service_problems(
+    host: Host, base: PathKey, secrets: set[str], sm: SourceMap
+) -> Iterator[Problem]:
+    services = host.services
+    yield from _duplicates([s.name for s in services],
+                           [(*base, "services", i, "name") for i in range(len(services))],
+                           f"service of host '{host.name}',", sm)
+    yield from _duplicates([f"{s.port}/{s.protocol}" for s in services],
+                           [(*base, "services", i, "port") for i in range(len(services))],
+                           f"port of host '{host.name}',", sm)
+    for s_index, service in enumerate(services):
+        check = service.check
+        if check is not None and check.type == "ssh" and check.password_secret not in secrets:
+            yield sm.problem((*base, "services", s_index, "check", "password_secret"),
+                             f"service '{service.name}': unknown secret "
+                             f"'{check.password_secret}'",
+                             _suggest(check.password_secret, secrets)
+                             + " (declare it under 'secrets:')")
+
+
+def _capacity_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
+    for n_index, network in enumerate(scenario.networks):
+        members = sum(
+            1 for host in scenario.hosts for a in host.networks if a.name == network.name
+        )
+        room = 2 ** (32 - network.prefix) - 3 - RESERVED_TAIL
+        if members > room:
+            yield sm.problem(("networks", n_index, "prefix"),
+                             f"network '{network.name}' has {members} hosts but a "
+                             f"/{network.prefix} holds {room}", "use a smaller prefix")
+
+
+def _placement_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
+    networks = {network.name for network in scenario.networks}
+    for role in ("red", "scorebot", "bastion"):
+        placement = getattr(scenario, role)
+        for index, name in enumerate(placement.networks or ()):
+            if name not in networks:
+                yield sm.problem((role, "networks", index), f"{role}: unknown network '{name}'",
+                                 _suggest(name, networks))
+
+
+def _inject_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
+    secrets = {secret.name for secret in scenario.secrets}
+    names = {inject.name for inject in scenario.injects}
+    for index, inject in enumerate(scenario.injects):
+        base: PathKey = ("injects", index)
+        host = scenario.host(inject.target.host)
+        if host is None:
+            yield sm.problem((*base, "target", "host"),
+                             f"inject '{inject.name}': unknown target host '{inject.target.host}'",
+                             _suggest(inject.target.host, [h.name for h in scenario.hosts]))
+        elif inject.target.service is not None and inject.target.service not in {
+            s.name for s in host.services
+        }:
+            yield sm.problem((*base, "target", "service"),
+                             f"inject '{inject.name}': host '{host.name}' has no service "
+                             f"'{inject.target.service}'",
+                             _suggest(inject.target.service, [s.name for s in host.services]))
+        if inject.after is not None and inject.after not in names:
+            yield sm.problem((*base, "after"),
+                             f"inject '{inject.name}': unknown inject '{inject.after}'",
+                             _suggest(inject.after, names - {inject.name}))
+        for s_index, secret in enumerate(inject.secrets):
+            if secret not in secrets:
+                yield sm.problem((*base, "secrets", s_index),
+                                 f"inject '{inject.name}': unknown secret '{secret}'",
+                                 _suggest(secret, secrets))
+        if inject.success.matches is not None:
+            try:
+                re.compile(inject.success.matches)
+            except re.error as exc:
+                yield sm.problem((*base, "success", "matches"),
+                                 f"inject '{inject.name}': bad regular expression: {exc}")
+
+
+def inject_offsets(scenario: Scenario) -> dict[str, int | None]:
+    """Each inject's offset in seconds; None for one caught in an `after` cycle."""
+    by_name = {inject.name: inject for inject in scenario.injects}
+    offsets: dict[str, int | None] = {}
+
+    def offset(inject: Inject, chain: tuple[str, ...]) -> int | None:
+        if inject.name in offsets:
+            return offsets[inject.name]
+        if inject.at is not None:
+            result: int | None = inject.at
+        elif inject.name in chain or inject.after not in by_name:
+            result = None
+        else:
+            previous = offset(by_name[inject.after or ""], (*chain, inject.name))
+            result = None if previous is None else previous + inject.delay
+        offsets[inject.name] = result
+        return result
+
+    for inject in scenario.injects:
+        offset(inject, ())
+    return offsets
+
+
+def _timing_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
+    if scenario.duration <= 0:
+        yield sm.problem(("duration",), "the exercise needs a duration longer than 0s")
+    if not 1 <= scenario.tick <= max(scenario.duration, 1):
+        yield sm.problem(("tick",), f"tick {scenario.tick}s must be between 1s and the duration")
+    names = {inject.name for inject in scenario.injects}
+    offsets = inject_offsets(scenario)
+    for index, inject in enumerate(scenario.injects):
+        value = offsets.get(inject.name)
+        if value is None and inject.after in names:
+            yield sm.problem(("injects", index, "after"),
+                             f"inject '{inject.name}': 'after' forms a cycle",
+                             "one inject of the chain needs an 'at' offset")
+        elif value is not None and value > scenario.duration:
+            field = "at" if inject.at is not None else "delay"
+            yield sm.problem(("injects", index, field),
+                             f"inject '{inject.name}' fires at {value}s, after the exercise "
+                             f"ends ({scenario.duration}s)", "move it earlier or lengthen "
+                             "'duration'")

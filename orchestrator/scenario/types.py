@@ -1,0 +1,113 @@
+"""Small value types of the scenario format: durations, sizes, names, templates.
+
+They accept the forms an exercise controller writes by hand (`90s`, `1h30m`,
+`256m`) and turn them into plain numbers, so that nothing after the loader ever
+parses a string again.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import jinja2
+import jinja2.meta
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+_DURATION_PART = re.compile(r"(\d+)(h|m|s)")
+_DURATION = re.compile(r"^(?:\d+h)?(?:\d+m)?(?:\d+s)?$")
+_UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1}
+_SIZE = re.compile(r"^(\d+)([kmg]?)i?b?$", re.IGNORECASE)
+_SIZE_FACTOR = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+# The names a template may use; the planner fills them per team.
+TEMPLATE_NAMES = frozenset(
+    {"exercise", "team", "hosts", "networks", "red", "scorebot", "bastion", "secrets", "inject"}
+)
+
+
+def parse_duration(value: Any) -> Any:
+    """`90s`, `5m`, `1h30m` or a number of seconds, as whole seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or text like '90s', '5m', '1h30m'")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return value
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        if text and _DURATION.match(text):
+            return sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+        raise ValueError(f"'{value}' is not a duration; write it like '90s', '5m' or '1h30m'")
+    raise ValueError("a duration is a number of seconds or text like '90s', '5m', '1h30m'")
+
+
+def parse_size(value: Any) -> Any:
+    """`256m`, `1g`, `512MiB` or a number of bytes, as bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        match = _SIZE.match(value.strip())
+        if match:
+            return int(match.group(1)) * _SIZE_FACTOR[match.group(2).lower()]
+    raise ValueError(f"'{value}' is not a size; write it like '256m' or '1g'")
+
+
+def check_template(value: str) -> str:
+    """Refuse a Jinja2 template that does not parse or names an unknown variable."""
+    environment = jinja2.Environment(autoescape=False)
+    try:
+        parsed = environment.parse(value)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValueError(f"template error: {exc.message}") from None
+    unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - TEMPLATE_NAMES)
+    if unknown:
+        known = ", ".join(sorted(TEMPLATE_NAMES))
+        raise ValueError(f"template uses unknown variable '{unknown[0]}' (known: {known})")
+    return value
+
+
+_DURATION_SCHEMA = WithJsonSchema(
+    {
+        "anyOf": [
+            {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$", "examples": ["90s", "5m"]},
+            {"type": "integer", "minimum": 0},
+        ],
+        "description": "seconds, or text like '90s', '5m', '1h30m'",
+    }
+)
+
+Seconds = Annotated[int, BeforeValidator(parse_duration), _DURATION_SCHEMA]
+"""A duration, held as whole seconds."""
+
+Bytes = Annotated[
+    int,
+    BeforeValidator(parse_size),
+    Field(gt=0),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d+[kKmMgG]?(i?[bB])?$"},
+                {"type": "integer", "minimum": 1},
+            ],
+            "description": "bytes, or text like '256m', '1g'",
+        }
+    ),
+]
+"""A size, held as bytes."""
+
+Name = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$|^[a-z]$"),
+    Field(description="lower-case letters, digits and '-', starting with a letter, 1-24 long"),
+]
+"""A name that becomes part of container names and host names (a DNS label)."""
+
+Technique = Annotated[
+    str,
+    StringConstraints(pattern=r"^T\d{4}(\.\d{3})?$"),
+    Field(description="a MITRE ATT&CK technique id, like T1110 or T1110.001"),
+]
+
+Template = Annotated[str, AfterValidator(check_template)]
+"""Text rendered by Jinja2 with the team's plan (hosts, networks, secrets...)."""
