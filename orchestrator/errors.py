@@ -64,7 +64,7 @@ class ScenarioError(InvalidInputError):
         self.problems = ordered
 
 
-class RuntimeFailure(RangectlError):
+class RuntimeFailureError(RangectlError):
     """Something outside the input failed (the engine, a host); the message says what."""
 
     exit_code = EXIT_RUNTIME

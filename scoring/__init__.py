@@ -1,0 +1,1 @@
+"""rangectl scoring: service checks, the scoring model, scoreboards and reports."""

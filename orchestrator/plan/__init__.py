@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from orchestrator.errors import ScenarioError
 from orchestrator.plan.model import Plan
-from orchestrator.plan.planner import TemplateProblems, plan_exercise
+from orchestrator.plan.planner import TemplateProblemsError, plan_exercise
 from orchestrator.scenario.loader import LoadedScenario
 
 __all__ = ["Plan", "plan_loaded"]
@@ -24,7 +24,7 @@ def plan_loaded(
     try:
         return plan_exercise(loaded.scenario, exercise=exercise, teams=teams, pool=pool,
                              reserved=reserved)
-    except TemplateProblems as exc:
+    except TemplateProblemsError as exc:
         source_map = loaded.source_map
         raise ScenarioError(
             sorted({source_map.problem(path, message) for path, message in exc.problems})

@@ -1,4 +1,4 @@
-"""Scenario × teams → the concrete ranges `up` builds. Pure: no I/O, no clock.
+"""Scenario and teams -> the concrete ranges `up` builds. Pure: no I/O, no clock.
 
 Every team gets the same range: the same networks (each in its own subnet),
 the same hosts at the same host numbers, plus rangectl's own red, scorebot and
@@ -45,7 +45,7 @@ OWN_HOST_OFFSETS = {"bastion": 1, "scorebot": 2, "red": 3}
 _EXERCISE_ID = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 
 
-class TemplateProblems(InvalidInputError):
+class TemplateProblemsError(InvalidInputError):
     """Templates that do not render with a team's plan, by their place in the scenario."""
 
     def __init__(self, problems: list[tuple[PathKey, str]]) -> None:
@@ -79,7 +79,7 @@ def plan_exercise(
         block = allocator.allocate(block_size, f"team '{team.id}' (a /{block_size})")
         ranges.append(_team_range(scenario, exercise_id, team, block, problems))
     if problems:
-        raise TemplateProblems(problems)
+        raise TemplateProblemsError(problems)
     return Plan(exercise=exercise_id, scenario=scenario.name, pool=str(pool_network),
                 duration=scenario.duration, tick=scenario.tick, teams=tuple(ranges))
 

@@ -57,6 +57,6 @@ class PoolExhaustedError(InvalidInputError):
 
 def block_prefix(prefixes: Iterable[int]) -> int:
     """The prefix of the smallest aligned block that holds subnets of these prefixes."""
-    total = sum(2 ** (32 - prefix) for prefix in prefixes)
+    total: int = sum(1 << (32 - prefix) for prefix in prefixes)
     bits = max(total - 1, 1).bit_length()
     return 32 - bits

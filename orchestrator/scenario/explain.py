@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 from orchestrator.errors import Problem
 from orchestrator.scenario.yaml_source import PathKey, SourceMap
 
-_NAME_PATTERN_HELP = "use lower-case letters, digits and '-', starting with a letter (max 24)"
+_NAME_PATTERN_HELP = "use lower-case letters, digits and '-', starting with a letter (max 32)"
 
 
 def explain(
@@ -80,6 +80,11 @@ def _explain_one(
             path, f"{prefix}'{found}' is not allowed",
             _did_you_mean(found, expected, "one of: " + ", ".join(expected)),
         )
+    if kind == "string_pattern_mismatch" and str(ctx.get("pattern", "")).startswith("^T"):
+        return source_map.problem(
+            path, f"{prefix}'{detail.get('input')}' is not an ATT&CK technique id",
+            "write it like T1110 or T1110.001",
+        )
     if kind == "string_pattern_mismatch" and "a-z0-9-" in str(ctx.get("pattern", "")):
         return source_map.problem(
             path, f"{prefix}'{detail.get('input')}' is not a valid name", _NAME_PATTERN_HELP
@@ -93,20 +98,21 @@ def _data_path(loc: tuple[int | str, ...], data: Any) -> PathKey:
     path: list[str | int] = []
     cursor = data
     for element in loc:
-        if isinstance(cursor, dict) and element in cursor:
-            cursor = cursor[element]
+        if _has(cursor, element):
+            cursor = _child(cursor, element)
             path.append(element)
-        elif isinstance(cursor, list) and isinstance(element, int) and element < len(cursor):
-            cursor = cursor[element]
-            path.append(element)
-        elif isinstance(cursor, dict | list):
-            # A union member name, or a missing key: keep the missing key for messages.
-            if isinstance(cursor, dict) and isinstance(element, str) and element == loc[-1]:
-                path.append(element)
-            continue
-        else:
+        elif isinstance(cursor, dict) and isinstance(element, str) and element == loc[-1]:
+            path.append(element)  # a missing key: keep it for the message
+        elif not isinstance(cursor, dict | list):
             break
+        # else: a union member's name, which the data does not spell
     return tuple(path)
+
+
+def _has(cursor: Any, element: str | int) -> bool:
+    if isinstance(cursor, dict):
+        return element in cursor
+    return isinstance(cursor, list) and isinstance(element, int) and element < len(cursor)
 
 
 def describe(path: PathKey, data: Any) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from orchestrator.errors import Problem, ScenarioError
+from orchestrator.errors import ScenarioError
 from orchestrator.scenario.explain import explain
 from orchestrator.scenario.model import Scenario
 from orchestrator.scenario.references import ReferenceContext, check_references
@@ -37,9 +37,12 @@ def load_scenario(path: Path, context: ReferenceContext | None = None) -> Loaded
     if not isinstance(data, dict):
         found = "a list" if isinstance(data, list) else f"'{data}'"
         raise ScenarioError([
-            Problem(str(path), 1, 1, f"the top level must be a mapping of fields, found {found}",
-                    "a scenario starts with 'version: 1', 'name:', 'teams:'; see docs/scenario.md")
+            source_map.problem((), f"the top level must be a mapping of fields, found {found}",
+                               "a scenario starts with 'version: 1', 'name:', 'teams:'; "
+                               "see docs/scenario.md")
         ])
+    # Top-level `x-` keys hold anchors for reuse, as in Compose files; they are not settings.
+    data = {key: value for key, value in data.items() if not key.startswith("x-")}
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -246,12 +246,6 @@ class Inject(Model):
     detection: Detection | None = None
     secrets: tuple[str, ...] = Field(default=(), description="team secrets the steps may use")
 
-    @model_validator(mode="after")
-    def _exactly_one_time(self) -> Inject:
-        if (self.at is None) == (self.after is None):
-            raise ValueError("give the inject either 'at' (an offset) or 'after' (an inject)")
-        return self
-
 
 class Weights(Model):
     """How much each category counts in a team's total."""

@@ -47,8 +47,8 @@ def check_references(
     return sorted({problem for check in checks for problem in check})
 
 
-def _suggest(name: str, options: Iterable[str]) -> str:
-    options = sorted(options)
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    options = sorted(set(candidates))
     close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     if close:
         return f"did you mean '{close[0]}'?"
@@ -107,7 +107,9 @@ def _team_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
                                "trainee", sm)
 
 
-def _host_problems(scenario: Scenario, sm: SourceMap, context: ReferenceContext) -> Iterator[Problem]:
+def _host_problems(
+    scenario: Scenario, sm: SourceMap, context: ReferenceContext
+) -> Iterator[Problem]:
     networks = {network.name: network for network in scenario.networks}
     secrets = {secret.name for secret in scenario.secrets}
     fixed: dict[tuple[str, int], str] = {}
@@ -264,6 +266,14 @@ def _timing_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
     offsets = inject_offsets(scenario)
     for index, inject in enumerate(scenario.injects):
         value = offsets.get(inject.name)
+        if inject.at is not None and inject.after is not None:
+            yield sm.problem(("injects", index, "after"),
+                             f"inject '{inject.name}': give either 'at' or 'after', not both")
+            continue
+        if inject.at is None and inject.after is None:
+            yield sm.problem(("injects", index), f"inject '{inject.name}' has no time",
+                             "add 'at: 5m' (an offset) or 'after: NAME' (an earlier inject)")
+            continue
         if value is None and inject.after in names:
             yield sm.problem(("injects", index, "after"),
                              f"inject '{inject.name}': 'after' forms a cycle",

@@ -11,9 +11,7 @@ from typing import Any
 from orchestrator.scenario.model import Scenario
 
 
-
-
 def scenario_schema() -> dict[str, Any]:
     schema = Scenario.model_json_schema(by_alias=True, mode="validation")
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "rangectl scenario (version 1)", **schema}
+    schema["title"] = "rangectl scenario (version 1)"
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

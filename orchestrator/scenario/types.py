@@ -98,8 +98,8 @@ Bytes = Annotated[
 
 Name = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$|^[a-z]$"),
-    Field(description="lower-case letters, digits and '-', starting with a letter, 1-24 long"),
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$"),
+    Field(description="lower-case letters, digits and '-', starting with a letter, 1-32 long"),
 ]
 """A name that becomes part of container names and host names (a DNS label)."""
 

@@ -227,7 +227,7 @@ class _Builder:
 
     def _node_for(self, event: Any, depth: int) -> _Node | None:
         if isinstance(event, yaml.AliasEvent):
-            target = self.anchors.get(event.anchor)
+            target = self.anchors.get(str(event.anchor))
             if target is None:
                 self.fail(_position(event.start_mark), f"unknown alias '*{event.anchor}'",
                           "define the anchor with '&name' before using '*name'")
@@ -257,7 +257,9 @@ class _Builder:
     def _scalar(self, event: Any) -> Any:
         position = _position(event.start_mark)
         if event.tag in (None, "!"):
-            tag = self.resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = self.resolver.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, event.value, event.implicit
+            )
         else:
             tag = event.tag
         if tag not in _PLAIN_SCALAR_TAGS:
@@ -268,7 +270,7 @@ class _Builder:
             return _MergeKey()
         node = yaml.ScalarNode(tag, event.value)
         try:
-            return yaml.constructor.SafeConstructor().construct_object(node)  # type: ignore[no-untyped-call]
+            return yaml.constructor.SafeConstructor().construct_object(node)
         except (ValueError, yaml.YAMLError):
             self.fail(position, f"'{event.value}' is not a valid {tag.rsplit(':', 1)[-1]}")
         return None

@@ -1,0 +1,51 @@
+# rangectl: the two commands a newcomer needs are `make demo` and `make test`.
+# Both install what they need (Python environment, Docker engine, images).
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RANGECTL := $(VENV)/bin/rangectl
+export RANGECTL_STATE_DIR ?= $(CURDIR)/.rangectl
+
+.PHONY: setup venv docker images test unit lint demo bench schema clean help
+
+help:
+	@echo "make demo   - set everything up and run the flagship exercise (arctic-sentinel)"
+	@echo "make test   - set everything up and run the whole test suite"
+	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - benchmarks against a raw-Docker baseline"
+	@echo "make schema - regenerate scenarios/scenario.schema.json"
+
+venv:
+	@bash scripts/ensure-venv.sh
+
+docker:
+	@bash scripts/ensure-docker.sh
+
+images: docker
+	@bash images/base/bootstrap.sh
+
+setup: venv images
+
+unit: venv
+	$(PY) -m pytest tests/unit -q
+
+test: setup
+	$(PY) -m pytest -q
+
+lint: venv
+	$(VENV)/bin/ruff check orchestrator scoring tests
+	$(VENV)/bin/mypy
+
+schema: venv
+	$(RANGECTL) schema -o scenarios/scenario.schema.json
+
+demo: setup
+	$(RANGECTL) validate scenarios/arctic-sentinel.yml scenarios/quickstart.yml
+	$(RANGECTL) plan scenarios/arctic-sentinel.yml
+
+bench: setup
+	@echo "no benchmarks yet: they arrive with the Docker runtime"
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache
