@@ -7,9 +7,14 @@ from typing import Any
 import click
 
 from orchestrator import __version__
+from orchestrator.cli.down import down_command
 from orchestrator.cli.errors import run_guarded
+from orchestrator.cli.exercises import exercises_command
+from orchestrator.cli.images import images_group
 from orchestrator.cli.plan import plan_command
 from orchestrator.cli.schema import schema_command
+from orchestrator.cli.status import status_command
+from orchestrator.cli.up import up_command
 from orchestrator.cli.validate import validate_command
 
 
@@ -36,6 +41,11 @@ def cli(debug: bool) -> None:
 cli.add_command(validate_command)
 cli.add_command(plan_command)
 cli.add_command(schema_command)
+cli.add_command(up_command)
+cli.add_command(status_command)
+cli.add_command(down_command)
+cli.add_command(exercises_command)
+cli.add_command(images_group)
 
 
 def main() -> None:

@@ -1,0 +1,34 @@
+"""`rangectl down`: remove an exercise's containers, networks and volumes."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+
+from orchestrator.cli.errors import stderr
+from orchestrator.cli.progress import TeamProgress
+from orchestrator.deploy import resolve_exercise
+from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.state import ExerciseState
+
+
+@click.command("down")
+@click.option("--exercise", help="Exercise id (default: the only one).")
+@click.option("--purge", is_flag=True, help="Also delete the exercise's data (events, reports).")
+@click.option("--max-workers", type=click.IntRange(1, 64), default=8, show_default=True)
+def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:
+    """Remove everything of the exercise from the engine, by label.
+
+    Idempotent, and works after an interrupted `up`. The exercise's data stays
+    unless --purge.
+    """
+    backend = DockerBackend(max_pool_size=max_workers + 4)
+    exercise_id = resolve_exercise(backend, exercise)
+    with TeamProgress(Console(stderr=True), {}, "down") as progress:
+        report = backend.teardown(exercise_id, progress, max_workers)
+    state = ExerciseState(exercise_id)
+    if purge:
+        state.purge()
+    kept = "" if purge or not state.exists() else f"; its data stays in {state.directory}"
+    stderr.print(f"[green]exercise {exercise_id} is down[/green]: removed {report.containers} "
+                 f"containers, {report.networks} networks, {report.volumes} volumes{kept}")

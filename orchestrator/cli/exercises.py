@@ -1,0 +1,39 @@
+"""`rangectl exercises`: the exercises this machine knows, on disk and on the engine."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.state import ExerciseState, known_exercises
+
+
+@click.command("exercises")
+@click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
+def exercises_command(output: str) -> None:
+    """List exercises: their scenario, teams, and whether their ranges are up."""
+    on_engine = DockerBackend().exercises()
+    rows: list[dict[str, Any]] = []
+    for exercise in sorted(set(known_exercises()) | set(on_engine)):
+        state = ExerciseState(exercise)
+        record = state.load_record() if state.exists() else None
+        rows.append({
+            "exercise": exercise,
+            "scenario": record.scenario_name if record else "?",
+            "teams": list(record.teams) if record else list(on_engine.get(exercise, [])),
+            "on_engine": exercise in on_engine,
+            "state_dir": str(state.directory) if record else None,
+        })
+    if output == "json":
+        print_json(rows)
+        return
+    table = Table("exercise", "scenario", "teams", "ranges")
+    for row in rows:
+        table.add_row(row["exercise"], row["scenario"], ", ".join(row["teams"]),
+                      "up" if row["on_engine"] else "down")
+    Console().print(table)

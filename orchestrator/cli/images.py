@@ -1,0 +1,43 @@
+"""`rangectl images`: build and list the range's container images."""
+
+from __future__ import annotations
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.cli.errors import stderr
+from orchestrator.cli.progress import print_image_progress
+from orchestrator.images.builder import ImageBuilder, image_status, recipes
+from orchestrator.runtime.docker.client import connect
+
+
+@click.group("images")
+def images_group() -> None:
+    """Build and list container images (the base from Debian, the rest FROM it)."""
+
+
+@images_group.command("build")
+@click.argument("names", nargs=-1)
+@click.option("--force", is_flag=True, help="Rebuild even when up to date.")
+def build_command(names: tuple[str, ...], force: bool) -> None:
+    """Build NAMES (default: all) and their parents, when missing or changed."""
+    builder = ImageBuilder(connect(), print_image_progress(stderr))
+    built = builder.ensure(names or sorted(recipes()), force=force)
+    stderr.print(f"[green]images ready[/green]: built {len(built)}"
+                 + (f" ({', '.join(built)})" if built else ""))
+
+
+@images_group.command("list")
+@click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
+def list_command(output: str) -> None:
+    """Each image, its content tag, and whether it is up to date."""
+    rows = image_status(connect())
+    if output == "json":
+        print_json(rows)
+        return
+    table = Table("image", "tag", "state")
+    for row in rows:
+        table.add_row(row["image"], row["tag"], row["state"])
+    Console().print(table)

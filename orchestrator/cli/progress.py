@@ -1,0 +1,56 @@
+"""Render backend events as progress: one bar per team, one line per image step."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+from orchestrator.images.builder import ImageProgress
+from orchestrator.plan.model import Plan
+from orchestrator.runtime.events import RuntimeEvent
+
+
+class TeamProgress:
+    """A progress bar per team, advanced by the backend's events (thread-safe)."""
+
+    def __init__(self, console: Console, totals: dict[str, int], verb: str) -> None:
+        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+                                 console=console, transient=False)
+        self.tasks: dict[str, TaskID] = {
+            team: self.progress.add_task(f"{verb} {team}", total=total, last="")
+            for team, total in totals.items()
+        }
+        self.actions: Counter[str] = Counter()
+
+    @classmethod
+    def for_plan(cls, console: Console, plan: Plan, verb: str) -> TeamProgress:
+        totals = {team.team: len(team.networks) + len(team.hosts) for team in plan.teams}
+        return cls(console, totals, verb)
+
+    def __enter__(self) -> TeamProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: RuntimeEvent) -> None:
+        name = getattr(event, "host", None) or getattr(event, "network", "")
+        self.actions[event.action] += 1
+        task = self.tasks.get(event.team)
+        if task is None:
+            task = self.tasks[event.team] = self.progress.add_task(
+                f"team {event.team}", total=None, last="")
+        self.progress.update(task, advance=1, last=f"{name} {event.action}")
+
+
+def print_image_progress(console: Console) -> Callable[[ImageProgress], None]:
+    def show(event: ImageProgress) -> None:
+        console.print(f"[dim]image[/dim] {event.image}: {event.message}", highlight=False)
+    return show

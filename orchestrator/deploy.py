@@ -1,0 +1,112 @@
+"""`up` and `down` as steps: plan, record, build images, deploy; or tear down.
+
+The exercise's record and plan are written before anything is created on the
+engine, so an `up` interrupted at any point leaves a record that `status` and
+`down` can act on, and the next `up` finishes the job with the same plan.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.images.builder import ImageBuilder
+from orchestrator.plan import Plan, plan_loaded
+from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBackend
+from orchestrator.runtime.events import EventSink
+from orchestrator.scenario.loader import LoadedScenario
+from orchestrator.state import ExerciseRecord, ExerciseState, known_exercises
+
+BASTION_PORTS = range(22000, 23000)
+
+
+@dataclass(frozen=True)
+class UpResult:
+    plan: Plan
+    record: ExerciseRecord
+    report: DeployReport
+
+
+def bring_up(
+    loaded: LoadedScenario,
+    backend: RangeBackend,
+    builder: ImageBuilder,
+    on_event: EventSink,
+    *,
+    exercise: str | None = None,
+    teams: Sequence[str] | None = None,
+    pool: str | None = None,
+    bind_address: str = "127.0.0.1",
+    max_workers: int = 8,
+) -> UpResult:
+    """Plan the exercise, record it, build missing images and deploy every range."""
+    exercise_id = exercise or loaded.scenario.name
+    state = ExerciseState(exercise_id)
+    previous = state.load_record() if state.exists() else None
+    if previous is not None and previous.scenario_name != loaded.scenario.name:
+        raise InvalidInputError(
+            f"exercise '{exercise_id}' already exists for scenario '{previous.scenario_name}'",
+            f"pick another id with --exercise, or remove it: rangectl down --purge "
+            f"--exercise {exercise_id}")
+    plan = plan_loaded(loaded, exercise=exercise_id, teams=teams, pool=pool,
+                       reserved=backend.reserved_subnets(exercise_id))
+    record = ExerciseRecord(
+        exercise=exercise_id, scenario_name=loaded.scenario.name,
+        scenario_path=str(loaded.path.resolve()),
+        teams=tuple(team.team for team in plan.teams), bind_address=bind_address,
+        bastion_ports=_bastion_ports(plan, previous, bind_address),
+    )
+    state.save_record(record)
+    state.save_plan(plan)
+    builder.ensure(sorted({host.image.split("/", 1)[1] for t in plan.teams for host in t.hosts}))
+    published = {team: PublishedPort(bind_address, port)
+                 for team, port in record.bastion_ports.items()}
+    report = backend.deploy(plan, published, on_event, max_workers)
+    return UpResult(plan, record, report)
+
+
+def _bastion_ports(plan: Plan, previous: ExerciseRecord | None,
+                   bind_address: str) -> dict[str, int]:
+    """Keep the ports a team already had; pick free ones for new teams."""
+    kept = dict(previous.bastion_ports) if previous and previous.bind_address == bind_address \
+        else {}
+    taken = {port for name in known_exercises() if name != plan.exercise
+             for port in ExerciseState(name).load_record().bastion_ports.values()}
+    ports: dict[str, int] = {}
+    for team in plan.teams:
+        port = kept.get(team.team)
+        if port is None:
+            port = _free_port(bind_address, taken | set(ports.values()))
+        ports[team.team] = port
+    return ports
+
+
+def _free_port(address: str, taken: set[int]) -> int:
+    for port in BASTION_PORTS:
+        if port in taken:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((address, port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeFailureError(f"no free port for a bastion on {address} in "
+                              f"{BASTION_PORTS.start}-{BASTION_PORTS.stop - 1}")
+
+
+def resolve_exercise(backend: RangeBackend | None, given: str | None) -> str:
+    """The exercise a command acts on: the one given, or the only one that exists."""
+    if given:
+        return given
+    found = set(known_exercises())
+    if backend is not None:
+        found |= set(backend.exercises())
+    if len(found) == 1:
+        return found.pop()
+    if not found:
+        raise InvalidInputError("there is no exercise", "bring one up: rangectl up FILE")
+    raise InvalidInputError(f"there are {len(found)} exercises: {', '.join(sorted(found))}",
+                            "say which one with --exercise ID")

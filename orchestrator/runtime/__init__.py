@@ -1,0 +1,1 @@
+"""Runtime backends: turn a plan into running networks and hosts, and back."""

@@ -1,0 +1,84 @@
+"""The contract every runtime backend (Docker, Docker Swarm) fulfils.
+
+The planner, the exercise engine and scoring talk to ranges only through this
+protocol, so nothing above this layer knows which engine runs the range.
+Backends take a plan and return plain values; handles stay inside them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from orchestrator.plan.model import Plan
+from orchestrator.runtime.events import EventSink
+
+
+@dataclass(frozen=True)
+class PublishedPort:
+    """Where a team's bastion SSH port is published on the controller machine."""
+
+    address: str
+    port: int
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    team: str
+    host: str
+    role: str
+    state: str  # running, exited, created, missing...
+    detail: str
+    addresses: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeployReport:
+    created: int
+    unchanged: int
+    started: int
+    recreated: int
+
+
+@dataclass(frozen=True)
+class TeardownReport:
+    containers: int
+    networks: int
+    volumes: int
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    exit_code: int
+    output: str
+
+
+class RangeBackend(Protocol):
+    """Create, inspect and remove the ranges of a plan on one engine."""
+
+    def reserved_subnets(self, except_exercise: str) -> list[str]:
+        """Subnets in use on the engine, other than by `except_exercise`."""
+        ...
+
+    def deploy(self, plan: Plan, published: Mapping[str, PublishedPort],
+               on_event: EventSink, max_workers: int) -> DeployReport:
+        """Make the engine match the plan; idempotent, and finishes a half-done deploy."""
+        ...
+
+    def status(self, exercise: str) -> list[HostStatus]:
+        """Every host of the exercise found on the engine, with its state."""
+        ...
+
+    def teardown(self, exercise: str, on_event: EventSink, max_workers: int) -> TeardownReport:
+        """Remove everything labelled with the exercise; idempotent."""
+        ...
+
+    def exercises(self) -> Mapping[str, Sequence[str]]:
+        """Exercise ids found on the engine, with their teams."""
+        ...
+
+    def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
+             timeout: float = 60) -> ExecResult:
+        """Run a command on a host of a range, through the engine (never a range network)."""
+        ...

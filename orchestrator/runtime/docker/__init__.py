@@ -1,0 +1,1 @@
+"""The local Docker backend: internal bridge networks and containers, by label."""

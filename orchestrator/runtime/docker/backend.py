@@ -1,0 +1,192 @@
+"""The local Docker backend: each team's range as internal bridges and containers.
+
+Every object carries `rangectl.exercise`, `rangectl.team` and (for hosts)
+`rangectl.host` and `rangectl.role` labels, so status, recovery and `down`
+find everything by label, whatever state a crash left it in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from orchestrator.errors import RuntimeFailureError
+from orchestrator.plan.model import Plan, PlannedHost, PlannedNetwork, TeamRange
+from orchestrator.runtime.backend import (
+    DeployReport,
+    ExecResult,
+    HostStatus,
+    PublishedPort,
+    TeardownReport,
+)
+from orchestrator.runtime.docker.client import (
+    LABEL_EXERCISE,
+    connect,
+    exercise_filter,
+    explain_api_error,
+)
+from orchestrator.runtime.docker.firewall import ensure_isolation_rules
+from orchestrator.runtime.docker.hosts import ensure_host
+from orchestrator.runtime.docker.networks import ensure_network, remove_network
+from orchestrator.runtime.events import EventSink, HostChanged, NetworkChanged
+from orchestrator.runtime.parallel import run_parallel
+
+LABEL_SCENARIO = "rangectl.scenario"
+
+
+class DockerBackend:
+    """Ranges on the local Docker engine (see RangeBackend for the contract)."""
+
+    def __init__(self, api: Any | None = None, max_pool_size: int = 32) -> None:
+        self.api = api if api is not None else connect(max_pool_size)
+
+    def reserved_subnets(self, except_exercise: str) -> list[str]:
+        reserved = []
+        for network in self.api.networks():
+            if (network.get("Labels") or {}).get(LABEL_EXERCISE) == except_exercise:
+                continue
+            for config in (network.get("IPAM") or {}).get("Config") or []:
+                subnet = config.get("Subnet")
+                if subnet and ipaddress.ip_network(subnet, strict=False).version == 4:
+                    reserved.append(subnet)
+        return sorted(reserved)
+
+    def deploy(self, plan: Plan, published: Mapping[str, PublishedPort],
+               on_event: EventSink, max_workers: int) -> DeployReport:
+        ensure_isolation_rules()
+        exercise = plan.exercise
+        networks = {n["Name"]: n for n in self.api.networks(filters=exercise_filter(exercise))}
+        containers = self._containers(exercise)
+        self._refuse_other_scenario(plan, [*networks.values(), *containers.values()])
+        images = self._image_ids(plan)
+        extra = {LABEL_SCENARIO: plan.scenario}
+
+        def make_network(item: tuple[TeamRange, PlannedNetwork]) -> None:
+            team, network = item
+            action = ensure_network(self.api, network, networks, {**network.labels, **extra})
+            on_event(NetworkChanged(team.team, network.name, action))
+
+        run_parallel(make_network, [(t, n) for t in plan.teams for n in t.networks], max_workers)
+
+        def make_host(item: tuple[TeamRange, PlannedHost]) -> str:
+            team, host = item
+            port = published.get(team.team) if host.role == "bastion" else None
+            action = ensure_host(self.api, team, host, images[host.image], port, containers,
+                                 {**host.labels, **extra})
+            on_event(HostChanged(team.team, host.name, action))
+            return action
+
+        actions = run_parallel(make_host, [(t, h) for t in plan.teams for h in t.hosts],
+                               max_workers)
+        self._check_running(plan)
+        return DeployReport(created=actions.count("created"),
+                            unchanged=actions.count("unchanged"),
+                            started=actions.count("started"),
+                            recreated=actions.count("recreated"))
+
+    def status(self, exercise: str) -> list[HostStatus]:
+        result = []
+        short_names = {n["Name"]: (n.get("Labels") or {}).get("rangectl.network", n["Name"])
+                       for n in self.api.networks(filters=exercise_filter(exercise))}
+        for container in self._containers(exercise).values():
+            labels = container["Labels"]
+            attached = (container.get("NetworkSettings") or {}).get("Networks") or {}
+            addresses = {short_names.get(name, name): info.get("IPAddress", "")
+                         for name, info in attached.items()}
+            result.append(HostStatus(
+                team=labels.get("rangectl.team", "?"), host=labels.get("rangectl.host", "?"),
+                role=labels.get("rangectl.role", "?"), state=container["State"],
+                detail=container.get("Status", ""), addresses=addresses))
+        return sorted(result, key=lambda s: (s.team, s.role != "range", s.host))
+
+    def teardown(self, exercise: str, on_event: EventSink, max_workers: int) -> TeardownReport:
+        containers = list(self._containers(exercise).values())
+
+        def remove_container(container: dict[str, Any]) -> None:
+            try:
+                self.api.remove_container(container["Id"], force=True, v=True)
+            except Exception as exc:
+                if "no such container" not in explain_api_error(exc).lower():
+                    raise RuntimeFailureError(
+                        f"cannot remove {container['Names'][0].lstrip('/')}: "
+                        f"{explain_api_error(exc)}") from None
+            labels = container["Labels"]
+            on_event(HostChanged(labels.get("rangectl.team", "?"),
+                                 labels.get("rangectl.host", "?"), "removed"))
+
+        run_parallel(remove_container, containers, max_workers)
+        networks = self.api.networks(filters=exercise_filter(exercise))
+
+        def drop_network(network: dict[str, Any]) -> None:
+            remove_network(self.api, network["Id"])
+            labels = network.get("Labels") or {}
+            on_event(NetworkChanged(labels.get("rangectl.team", "?"),
+                                    labels.get("rangectl.network", "?"), "removed"))
+
+        run_parallel(drop_network, networks, max_workers)
+        volumes = (self.api.volumes(filters=exercise_filter(exercise)) or {}).get("Volumes") or []
+        for volume in volumes:
+            self.api.remove_volume(volume["Name"], force=True)
+        return TeardownReport(len(containers), len(networks), len(volumes))
+
+    def exercises(self) -> Mapping[str, Sequence[str]]:
+        found: dict[str, set[str]] = {}
+        label_filter = {"label": [LABEL_EXERCISE]}
+        objects = [*self.api.containers(all=True, filters=label_filter),
+                   *self.api.networks(filters=label_filter)]
+        for item in objects:
+            labels = item.get("Labels") or {}
+            found.setdefault(labels[LABEL_EXERCISE], set()).add(labels.get("rangectl.team", "?"))
+        return {exercise: sorted(teams) for exercise, teams in sorted(found.items())}
+
+    def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
+             timeout: float = 60) -> ExecResult:
+        matches = self.api.containers(filters=exercise_filter(exercise, team=team, host=host))
+        if not matches:
+            raise RuntimeFailureError(f"team '{team}', host '{host}' is not running in "
+                                      f"exercise '{exercise}'", "bring it up: rangectl up")
+        wrapped = ["timeout", "-k", "2", str(max(1, int(timeout))), *command]
+        created = self.api.exec_create(matches[0]["Id"], wrapped, stdout=True, stderr=True)
+        output = self.api.exec_start(created["Id"])
+        exit_code = self.api.exec_inspect(created["Id"])["ExitCode"]
+        return ExecResult(int(exit_code), output.decode(errors="replace"))
+
+    def _containers(self, exercise: str) -> dict[str, dict[str, Any]]:
+        listed = self.api.containers(all=True, filters=exercise_filter(exercise))
+        return {c["Names"][0].lstrip("/"): c for c in listed}
+
+    def _refuse_other_scenario(self, plan: Plan, objects: list[dict[str, Any]]) -> None:
+        for item in objects:
+            other = (item.get("Labels") or {}).get(LABEL_SCENARIO)
+            if other is not None and other != plan.scenario:
+                raise RuntimeFailureError(
+                    f"exercise '{plan.exercise}' already exists on this engine for scenario "
+                    f"'{other}'",
+                    f"pick another id (--exercise) or remove it: rangectl down --exercise "
+                    f"{plan.exercise}")
+
+    def _image_ids(self, plan: Plan) -> dict[str, str]:
+        ids = {}
+        for image in sorted({host.image for team in plan.teams for host in team.hosts}):
+            try:
+                ids[image] = str(self.api.inspect_image(f"{image}:latest")["Id"])
+            except Exception as exc:
+                raise RuntimeFailureError(f"image {image} is missing: {explain_api_error(exc)}",
+                                          "build it: rangectl images build") from None
+        return ids
+
+    def _check_running(self, plan: Plan) -> None:
+        failed = [c for c in self._containers(plan.exercise).values() if c["State"] != "running"]
+        if not failed:
+            return
+        details = []
+        for container in failed:
+            labels = container["Labels"]
+            logs = self.api.logs(container["Id"], tail=5).decode(errors="replace").strip()
+            last = logs.splitlines()[-1] if logs else "no output"
+            details.append(f"team '{labels.get('rangectl.team')}', host "
+                           f"'{labels.get('rangectl.host')}' {container['Status'].lower()}: {last}")
+        raise RuntimeFailureError(
+            "hosts did not stay up: " + "; ".join(details),
+            "see its log with: docker logs " + failed[0]["Names"][0].lstrip("/"))

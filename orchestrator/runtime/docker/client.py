@@ -1,0 +1,53 @@
+"""Connect to the Docker engine, and word its failures for a controller."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import docker
+import docker.errors
+
+from orchestrator.errors import RuntimeFailureError
+
+LABEL_EXERCISE = "rangectl.exercise"
+
+
+def connect(max_pool_size: int = 16) -> Any:
+    """A low-level API client; fails with a message that says how to start an engine."""
+    try:
+        client = docker.APIClient(base_url=_base_url(), max_pool_size=max_pool_size,
+                                  timeout=120, version="auto")
+        client.ping()
+    except (docker.errors.DockerException, OSError) as exc:
+        raise RuntimeFailureError(
+            f"cannot reach the Docker engine: {_first_line(exc)}",
+            "start it (make setup starts one on Debian), or set DOCKER_HOST",
+        ) from None
+    return client
+
+
+def _base_url() -> str:
+    return os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def explain_api_error(exc: Exception) -> str:
+    """Docker's own explanation, without the HTTP noise around it."""
+    if isinstance(exc, docker.errors.APIError):
+        explanation = exc.explanation
+        if isinstance(explanation, bytes):
+            explanation = explanation.decode(errors="replace")
+        return str(explanation or exc)
+    return _first_line(exc)
+
+
+def exercise_filter(exercise: str, **labels: str) -> dict[str, list[str]]:
+    """A Docker list filter for the objects of one exercise (and more labels)."""
+    wanted = [f"{LABEL_EXERCISE}={exercise}"]
+    wanted += [f"rangectl.{key}={value}" for key, value in labels.items()]
+    return {"label": wanted}

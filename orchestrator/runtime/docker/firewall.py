@@ -1,0 +1,74 @@
+"""Host firewall rules that close what Docker's internal networks leave open.
+
+Docker's `internal` networks stop forwarding between bridges and to the
+outside, but a container still reaches the controller machine itself through
+its network's gateway address (the host's side of the bridge), and a bastion's
+access network, which must not be internal so its port can be published, would
+forward to the outside. Every range bridge is named with the `rx` prefix, so a
+handful of wildcard rules cover all exercises:
+
+- INPUT: nothing from a range bridge reaches the machine, except replies to
+  connections the machine opened (docker-proxy talking to a bastion).
+- DOCKER-USER: nothing from an access bridge is forwarded anywhere but back
+  to a connection that came in (a trainee's SSH session).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+
+from orchestrator.errors import RuntimeFailureError
+
+RANGE_BRIDGE_PREFIX = "rxr"
+ACCESS_BRIDGE_PREFIX = "rxa"
+INPUT_CHAIN = "RANGECTL-INPUT"
+FORWARD_CHAIN = "RANGECTL-FORWARD"
+
+_INPUT_RULES = (
+    ["-i", "rx+", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
+    ["-i", "rx+", "-j", "DROP"],
+)
+_FORWARD_RULES = (
+    ["-i", f"{ACCESS_BRIDGE_PREFIX}+", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED",
+     "-j", "RETURN"],
+    ["-i", f"{ACCESS_BRIDGE_PREFIX}+", "-j", "DROP"],
+)
+
+
+def bridge_name(docker_name: str, access: bool) -> str:
+    """A stable Linux bridge name (at most 15 characters) for a range network."""
+    digest = hashlib.sha256(docker_name.encode()).hexdigest()[:12]
+    return f"{ACCESS_BRIDGE_PREFIX if access else RANGE_BRIDGE_PREFIX}{digest}"
+
+
+def ensure_isolation_rules() -> None:
+    """Install (or refresh) the rules; idempotent and cheap enough for every `up`."""
+    for tool, chains in (("iptables", True), ("ip6tables", False)):
+        binary = shutil.which(tool)
+        if binary is None:
+            raise RuntimeFailureError(
+                f"{tool} is missing; rangectl needs it to isolate ranges from this machine",
+                "install it: apt-get install iptables")
+        _chain(binary, INPUT_CHAIN, "INPUT", _INPUT_RULES)
+        if chains:
+            _chain(binary, FORWARD_CHAIN, "DOCKER-USER", _FORWARD_RULES)
+
+
+def _chain(binary: str, chain: str, parent: str, rules: tuple[list[str], ...]) -> None:
+    _run(binary, "-N", chain, allow_failure=True)
+    _run(binary, "-F", chain)
+    for rule in rules:
+        _run(binary, "-A", chain, *rule)
+    if _run(binary, "-C", parent, "-j", chain, allow_failure=True) != 0:
+        _run(binary, "-I", parent, "1", "-j", chain)
+
+
+def _run(binary: str, *args: str, allow_failure: bool = False) -> int:
+    result = subprocess.run([binary, "-w", *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0 and not allow_failure:
+        raise RuntimeFailureError(
+            f"{binary} {' '.join(args)} failed: {result.stderr.strip()}",
+            "rangectl must run as root to isolate ranges (it manages host firewall rules)")
+    return result.returncode

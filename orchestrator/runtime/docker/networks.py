@@ -1,0 +1,59 @@
+"""A team's networks on Docker: internal bridges with the subnets rangectl chose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.errors import RuntimeFailureError
+from orchestrator.plan.model import PlannedNetwork
+from orchestrator.runtime.docker.client import explain_api_error
+from orchestrator.runtime.docker.firewall import bridge_name
+from orchestrator.runtime.events import Action
+
+
+def network_options(network: PlannedNetwork) -> dict[str, str]:
+    """Bridge options: a known bridge name for the firewall, and no NAT to the outside."""
+    return {
+        "com.docker.network.bridge.name": bridge_name(network.docker_name,
+                                                      network.purpose == "access"),
+        "com.docker.network.bridge.enable_ip_masquerade": "false",
+    }
+
+
+def ensure_network(
+    api: Any, network: PlannedNetwork, existing: dict[str, Any], labels: dict[str, str]
+) -> Action:
+    """Create the network unless it exists with the planned subnet."""
+    found = existing.get(network.docker_name)
+    if found is not None:
+        subnets = [config.get("Subnet") for config in (found.get("IPAM") or {}).get("Config") or []]
+        if network.subnet not in subnets:
+            raise RuntimeFailureError(
+                f"team '{network.labels['rangectl.team']}': network {network.docker_name} exists "
+                f"with subnet {', '.join(map(str, subnets))}, the plan wants {network.subnet}",
+                "take the exercise down first: rangectl down --exercise "
+                + network.labels["rangectl.exercise"])
+        return "reused"
+    ipam = {"Driver": "default", "Config": [{"Subnet": network.subnet,
+                                             "Gateway": network.gateway}]}
+    try:
+        api.create_network(network.docker_name, driver="bridge", internal=network.internal,
+                           ipam=ipam, labels=labels, options=network_options(network),
+                           check_duplicate=True)
+    except Exception as exc:
+        raise RuntimeFailureError(
+            f"team '{network.labels['rangectl.team']}': cannot create network "
+            f"'{network.name}' ({network.subnet}): {explain_api_error(exc)}",
+            "another network may hold this subnet; rangectl plans around the engine's "
+            "networks, so run up again, or choose another --pool") from None
+    return "created"
+
+
+def remove_network(api: Any, network_id: str) -> None:
+    try:
+        api.remove_network(network_id)
+    except Exception as exc:
+        if "not found" in explain_api_error(exc).lower():
+            return
+        raise RuntimeFailureError(f"cannot remove network {network_id[:12]}: "
+                                  f"{explain_api_error(exc)}") from None
