@@ -22,8 +22,9 @@ venv:
 docker:
 	@bash scripts/ensure-docker.sh
 
-images: docker
+images: venv docker
 	@bash images/base/bootstrap.sh
+	@$(RANGECTL) images build
 
 setup: venv images
 
@@ -34,7 +35,7 @@ test: setup
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check orchestrator scoring tests
+	$(VENV)/bin/ruff check orchestrator scoring tests benchmarks
 	$(VENV)/bin/mypy
 
 schema: venv
@@ -42,10 +43,14 @@ schema: venv
 
 demo: setup
 	$(RANGECTL) validate scenarios/arctic-sentinel.yml scenarios/quickstart.yml
-	$(RANGECTL) plan scenarios/arctic-sentinel.yml
+	$(RANGECTL) plan scenarios/arctic-sentinel.yml --teams ottawa
+	$(RANGECTL) up scenarios/arctic-sentinel.yml
+	$(RANGECTL) status --exercise arctic-sentinel
+	@echo "The flagship's ranges are up. Take them down with:"
+	@echo "  RANGECTL_STATE_DIR=$(RANGECTL_STATE_DIR) $(RANGECTL) down --exercise arctic-sentinel"
 
 bench: setup
-	@echo "no benchmarks yet: they arrive with the Docker runtime"
+	$(PY) -m benchmarks.bench_runtime
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

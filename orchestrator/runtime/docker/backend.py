@@ -8,6 +8,7 @@ find everything by label, whatever state a crash left it in.
 from __future__ import annotations
 
 import ipaddress
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ from orchestrator.runtime.events import EventSink, HostChanged, NetworkChanged
 from orchestrator.runtime.parallel import run_parallel
 
 LABEL_SCENARIO = "rangectl.scenario"
+SETTLE_SECONDS = 0.3
 
 
 class DockerBackend:
@@ -77,9 +79,11 @@ class DockerBackend:
             on_event(HostChanged(team.team, host.name, action))
             return action
 
-        actions = run_parallel(make_host, [(t, h) for t in plan.teams for h in t.hosts],
-                               max_workers)
-        self._check_running(plan)
+        hosts = [(t, h) for t in plan.teams for h in t.hosts]
+        actions = run_parallel(make_host, hosts, max_workers)
+        changed = [item for item, action in zip(hosts, actions, strict=True)
+                   if action != "unchanged"]
+        self._verify_started(changed, max_workers)
         return DeployReport(created=actions.count("created"),
                             unchanged=actions.count("unchanged"),
                             started=actions.count("started"),
@@ -176,17 +180,26 @@ class DockerBackend:
                                           "build it: rangectl images build") from None
         return ids
 
-    def _check_running(self, plan: Plan) -> None:
-        failed = [c for c in self._containers(plan.exercise).values() if c["State"] != "running"]
-        if not failed:
+    def _verify_started(self, started: list[tuple[TeamRange, PlannedHost]],
+                        max_workers: int) -> None:
+        """Fail, naming team and host, for a container that exits or restarts at start."""
+        if not started:
             return
-        details = []
-        for container in failed:
-            labels = container["Labels"]
-            logs = self.api.logs(container["Id"], tail=5).decode(errors="replace").strip()
+        time.sleep(SETTLE_SECONDS)  # a process that dies at start has done so by now
+
+        def failure(item: tuple[TeamRange, PlannedHost]) -> str | None:
+            team, host = item
+            details = self.api.inspect_container(host.container_name)
+            state, restarts = details["State"], details["RestartCount"]
+            if state.get("Running") and not state.get("Restarting") and restarts == 0:
+                return None
+            logs = self.api.logs(host.container_name, tail=5).decode(errors="replace").strip()
             last = logs.splitlines()[-1] if logs else "no output"
-            details.append(f"team '{labels.get('rangectl.team')}', host "
-                           f"'{labels.get('rangectl.host')}' {container['Status'].lower()}: {last}")
-        raise RuntimeFailureError(
-            "hosts did not stay up: " + "; ".join(details),
-            "see its log with: docker logs " + failed[0]["Names"][0].lstrip("/"))
+            return (f"team '{team.team}', host '{host.name}' exited at start "
+                    f"(exit code {state.get('ExitCode')}): {last}")
+
+        failures = [f for f in run_parallel(failure, started, max_workers) if f]
+        if failures:
+            raise RuntimeFailureError(
+                "hosts did not stay up: " + "; ".join(failures),
+                f"see a host's log with: docker logs {started[0][1].container_name}")

@@ -1,0 +1,1 @@
+"""Benchmarks: rangectl measured against a raw-Docker baseline in the same run."""

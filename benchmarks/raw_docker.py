@@ -1,0 +1,63 @@
+"""The floor: the same networks and containers, made with the plain Docker SDK.
+
+Same plan, same images, same parameters, the same number of parallel workers;
+none of rangectl's planning, records, checks or firewall. rangectl's overhead
+is measured against this, in the same run, on the same machine.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from orchestrator.plan.model import Plan, PlannedHost, TeamRange
+
+RAW_LABEL = "rangectl.bench-raw"
+
+
+def raw_up(api: Any, plan: Plan, workers: int) -> None:
+    def make_network(args: tuple[TeamRange, Any]) -> None:
+        _, net = args
+        api.create_network(f"raw-{net.docker_name}", driver="bridge", internal=net.internal,
+                           ipam={"Config": [{"Subnet": net.subnet, "Gateway": net.gateway}]},
+                           labels={RAW_LABEL: plan.exercise})
+
+    def make_host(args: tuple[TeamRange, PlannedHost]) -> None:
+        team, host = args
+        names = {net.name: f"raw-{net.docker_name}" for net in team.networks}
+        attachments = list(host.addresses.items())
+        first, address = attachments[0]
+        config = api.create_host_config(
+            network_mode=names[first], cap_add=list(host.capabilities) or None,
+            mem_limit=host.memory_bytes, nano_cpus=int(host.cpus * 1e9),
+            pids_limit=host.pids, restart_policy={"Name": "unless-stopped"})
+        networking = api.create_networking_config(
+            {names[first]: api.create_endpoint_config(ipv4_address=address,
+                                                      aliases=[host.hostname])})
+        created = api.create_container(image=host.image, name=f"raw-{host.container_name}",
+                                       hostname=host.hostname, host_config=config,
+                                       networking_config=networking,
+                                       labels={RAW_LABEL: plan.exercise})
+        for name, other in attachments[1:]:
+            api.connect_container_to_network(created["Id"], names[name], ipv4_address=other,
+                                             aliases=[host.hostname])
+        api.start(created["Id"])
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(make_network, [(t, n) for t in plan.teams for n in t.networks]))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(make_host, [(t, h) for t in plan.teams for h in t.hosts]))
+
+
+def raw_down(api: Any, exercise: str, workers: int) -> None:
+    label = {"label": [f"{RAW_LABEL}={exercise}"]}
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda c: api.remove_container(c["Id"], force=True, v=True),
+                      api.containers(all=True, filters=label)))
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(lambda n: api.remove_network(n["Id"]), api.networks(filters=label)))
+
+
+def raw_leftovers(api: Any, exercise: str) -> int:
+    label = {"label": [f"{RAW_LABEL}={exercise}"]}
+    return len(api.containers(all=True, filters=label)) + len(api.networks(filters=label))
