@@ -49,8 +49,8 @@ def measure(teams: int, rounds: int, directory: Path) -> dict[str, float | int]:
         results["raw_up"].append(timed(lambda: raw_up(api, raw_plan, WORKERS)))
         results["raw_down"].append(timed(lambda: raw_down(api, raw_plan.exercise, WORKERS)))
         leftovers += raw_leftovers(api, raw_plan.exercise)
-        results["up"].append(timed(lambda: bring_up(loaded, backend, builder, ignore,
-                                                    exercise=exercise, max_workers=WORKERS)))
+        results["up"].append(timed(lambda: bring_up(loaded, backend, builder, exercise=exercise,
+                                                    max_workers=WORKERS, provision_hosts=False)))
         results["down"].append(timed(lambda: backend.teardown(exercise, ignore, WORKERS)))
         leftovers += len(backend.status(exercise)) + sum(
             1 for _ in api.networks(filters={"label": [f"rangectl.exercise={exercise}"]}))

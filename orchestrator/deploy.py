@@ -8,15 +8,20 @@ engine, so an `up` interrupted at any point leaves a record that `status` and
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from orchestrator.baseline import StatusSink, wait_until_ready
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.events.store import EventStore
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import Plan, plan_loaded
+from orchestrator.provision import ProgressSink, TeamProvisioned, provision
 from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBackend
-from orchestrator.runtime.events import EventSink
+from orchestrator.runtime.events import EventSink, ignore
 from orchestrator.scenario.loader import LoadedScenario
+from orchestrator.secrets import ensure_secrets
 from orchestrator.state import ExerciseRecord, ExerciseState, known_exercises
 
 BASTION_PORTS = range(22000, 23000)
@@ -27,21 +32,37 @@ class UpResult:
     plan: Plan
     record: ExerciseRecord
     report: DeployReport
+    provisioned: list[TeamProvisioned] = field(default_factory=list)
+    ready: dict[str, float] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # containers, ansible, gate
+
+
+@dataclass(frozen=True)
+class Watchers:
+    """Where `up` reports progress; the CLI renders it, tests may ignore it."""
+
+    runtime: EventSink = ignore
+    tasks: ProgressSink = lambda _task: None
+    checks: StatusSink = lambda _team, _results: None
 
 
 def bring_up(
     loaded: LoadedScenario,
     backend: RangeBackend,
     builder: ImageBuilder,
-    on_event: EventSink,
     *,
     exercise: str | None = None,
     teams: Sequence[str] | None = None,
     pool: str | None = None,
     bind_address: str = "127.0.0.1",
     max_workers: int = 8,
+    provision_hosts: bool = True,
+    gate_timeout: float = 120,
+    watchers: Watchers | None = None,
 ) -> UpResult:
-    """Plan the exercise, record it, build missing images and deploy every range."""
+    """Plan, record, build missing images, deploy every range, provision it with
+    Ansible and wait until every team passes its checks (the baseline gate)."""
+    watchers = watchers or Watchers()
     exercise_id = exercise or loaded.scenario.name
     state = ExerciseState(exercise_id)
     previous = state.load_record() if state.exists() else None
@@ -63,8 +84,27 @@ def bring_up(
     builder.ensure(sorted({host.image.split("/", 1)[1] for t in plan.teams for host in t.hosts}))
     published = {team: PublishedPort(bind_address, port)
                  for team, port in record.bastion_ports.items()}
-    report = backend.deploy(plan, published, on_event, max_workers)
-    return UpResult(plan, record, report)
+    clock = time.monotonic()
+    report = backend.deploy(plan, published, watchers.runtime, max_workers)
+    seconds = {"containers": time.monotonic() - clock}
+    if not provision_hosts:
+        return UpResult(plan, record, report, seconds=seconds)
+    secrets = ensure_secrets(state, plan, loaded.scenario.secrets)
+    store = EventStore(state.events_path)
+    try:
+        store.append("exercise.deployed", teams=list(record.teams), created=report.created,
+                     recreated=report.recreated, started=report.started)
+        clock = time.monotonic()
+        provisioned = provision(loaded.scenario, plan, secrets, store,
+                                state.directory / "ansible", watchers.tasks)
+        seconds["ansible"] = time.monotonic() - clock
+        clock = time.monotonic()
+        ready = wait_until_ready(backend, plan, secrets, store, watchers.checks,
+                                 timeout=gate_timeout)
+        seconds["gate"] = time.monotonic() - clock
+    finally:
+        store.close()
+    return UpResult(plan, record, report, provisioned, ready, seconds)
 
 
 def _bastion_ports(plan: Plan, previous: ExerciseRecord | None,

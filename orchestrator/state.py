@@ -82,6 +82,10 @@ class ExerciseState:
     def plan_path(self) -> Path:
         return self.directory / "plan.json"
 
+    @property
+    def events_path(self) -> Path:
+        return self.directory / "events.db"
+
     def exists(self) -> bool:
         return self.record_path.is_file()
 

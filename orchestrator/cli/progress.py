@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from orchestrator.images.builder import ImageProgress
 from orchestrator.plan.model import Plan
+from orchestrator.provision import TaskProgress
 from orchestrator.runtime.events import RuntimeEvent
 
 
@@ -54,3 +55,27 @@ def print_image_progress(console: Console) -> Callable[[ImageProgress], None]:
     def show(event: ImageProgress) -> None:
         console.print(f"[dim]image[/dim] {event.image}: {event.message}", highlight=False)
     return show
+
+
+class ProvisionProgress:
+    """A line per team while Ansible works: tasks done, and the latest one."""
+
+    def __init__(self, console: Console, teams: list[str]) -> None:
+        self.progress = Progress(TextColumn("[bold]{task.description}"),
+                                 TextColumn("{task.completed:>4.0f} tasks"),
+                                 TextColumn("{task.fields[last]}"), console=console)
+        self.tasks = {team: self.progress.add_task(f"provision {team}", total=None, last="")
+                      for team in teams}
+
+    def __enter__(self) -> ProvisionProgress:
+        self.progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: TaskProgress) -> None:
+        task = self.tasks.get(event.team)
+        if task is not None:
+            self.progress.update(task, advance=1, last=f"{event.host}: {event.task[:50]}")

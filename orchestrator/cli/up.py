@@ -10,11 +10,12 @@ from rich.console import Console
 from orchestrator.cli.common import load, split_teams
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.plan import EXERCISE_OPTION, POOL_OPTION, TEAMS_OPTION
-from orchestrator.cli.progress import TeamProgress, print_image_progress
-from orchestrator.deploy import bring_up
+from orchestrator.cli.progress import ProvisionProgress, TeamProgress, print_image_progress
+from orchestrator.deploy import Watchers, bring_up
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import plan_loaded
 from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.scorebot import CheckResult
 
 
 @click.command("up")
@@ -24,25 +25,47 @@ from orchestrator.runtime.docker.backend import DockerBackend
 @POOL_OPTION
 @click.option("--max-workers", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Containers and networks created in parallel.")
+@click.option("--no-provision", is_flag=True,
+              help="Only create networks and containers; skip Ansible and the baseline gate.")
+@click.option("--gate-timeout", type=click.FloatRange(1, 3600), default=120, show_default=True,
+              help="Seconds to wait for every team's checks to pass.")
 def up_command(file: str, teams: str | None, exercise: str | None, pool: str | None,
-               max_workers: int) -> None:
-    """Create every team's networks and hosts for the scenario FILE.
+               max_workers: int, no_provision: bool, gate_timeout: float) -> None:
+    """Build every team's range for the scenario FILE and bring it to ready.
 
-    Idempotent: run it again and it changes nothing; after an interruption it
-    finishes the job. Images that are missing are built first.
+    Creates the networks and hosts (building missing images first), configures
+    them with Ansible, and waits until every team's services pass their checks
+    from its scorebot. Idempotent: run it again and nothing changes; after an
+    interruption it finishes the job.
     """
     loaded = load(Path(file))
     backend = DockerBackend(max_pool_size=max_workers + 4)
     builder = ImageBuilder(backend.api, print_image_progress(stderr))
     preview = plan_loaded(loaded, exercise=exercise, teams=split_teams(teams), pool=pool,
                           reserved=backend.reserved_subnets(exercise or loaded.scenario.name))
-    with TeamProgress.for_plan(Console(stderr=True), preview, "up") as progress:
-        result = bring_up(loaded, backend, builder, progress, exercise=exercise,
-                          teams=split_teams(teams), pool=pool, max_workers=max_workers)
+    console = Console(stderr=True)
+    with TeamProgress.for_plan(console, preview, "up") as runtime, \
+            ProvisionProgress(console, [t.team for t in preview.teams]) as tasks:
+        watchers = Watchers(runtime=runtime, tasks=tasks, checks=_show_failing_checks)
+        result = bring_up(loaded, backend, builder, exercise=exercise, teams=split_teams(teams),
+                          pool=pool, max_workers=max_workers, provision_hosts=not no_provision,
+                          gate_timeout=gate_timeout, watchers=watchers)
     report = result.report
     stderr.print(
         f"[green]exercise {result.plan.exercise} is up[/green]: {len(result.plan.teams)} teams, "
         f"{report.created} hosts created, {report.recreated} recreated, {report.started} started, "
         f"{report.unchanged} unchanged")
+    for provisioned in result.provisioned:
+        stderr.print(f"  team {provisioned.team}: provisioned, {provisioned.tasks} tasks, "
+                     f"{provisioned.changed} changed; ready after "
+                     f"{result.ready.get(provisioned.team, 0):.1f}s of checks")
+    timing = ", ".join(f"{name} {value:.1f}s" for name, value in result.seconds.items())
+    stderr.print(f"  took {timing}")
     for team, port in result.record.bastion_ports.items():
         stderr.print(f"  team {team}: bastion ssh on {result.record.bind_address}:{port}")
+
+
+def _show_failing_checks(team: str, results: list[CheckResult]) -> None:
+    failing = [f"{r.check_id} {r.result}" for r in results if r.result != "ok"]
+    if failing:
+        stderr.print(f"  [yellow]team {team} not ready yet:[/yellow] {', '.join(failing)}")

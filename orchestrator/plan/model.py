@@ -28,6 +28,13 @@ class PlannedNetwork(PlanModel):
     labels: dict[str, str]
 
 
+class PlannedRoute(PlanModel):
+    """A route to another range network, through that network's router host."""
+
+    subnet: str
+    via: str
+
+
 class PlannedHost(PlanModel):
     name: str
     role: HostRole
@@ -41,6 +48,8 @@ class PlannedHost(PlanModel):
     cpus: float
     pids: int
     labels: dict[str, str]
+    routes: tuple[PlannedRoute, ...] = ()
+    sysctls: dict[str, str] = {}
 
 
 class PlannedStep(PlanModel):

@@ -22,6 +22,7 @@ from orchestrator.plan.model import (
     PlannedHost,
     PlannedInject,
     PlannedNetwork,
+    PlannedRoute,
     PlannedStep,
     TeamRange,
 )
@@ -133,6 +134,7 @@ def _team_range(
         labels=_labels(exercise, team.id, network=ACCESS_NETWORK)))
     hosts = _range_hosts(scenario, exercise, team, subnets, prefix)
     hosts += _own_hosts(scenario, exercise, team, subnets, access, prefix)
+    hosts = _with_routing(scenario, hosts, subnets)
     team_view = {"id": team.id, "name": team.name, "site": team.site, "timezone": team.timezone}
     context = build_context(exercise, team_view, hosts, networks,
                             secret_placeholders([s.name for s in scenario.secrets]))
@@ -189,6 +191,28 @@ def _own_hosts(
     return own
 
 
+def _with_routing(
+    scenario: Scenario, hosts: list[PlannedHost], subnets: dict[str, ipaddress.IPv4Network]
+) -> list[PlannedHost]:
+    """Routers forward; every other host reaches the networks it is not on through them."""
+    by_name = {host.name: host for host in hosts}
+    routers = {net.name: by_name[net.router] for net in scenario.networks if net.router}
+    routed = []
+    for host in hosts:
+        routes = []
+        for network, router in routers.items():
+            if network in host.addresses or router.name == host.name:
+                continue
+            shared = next((name for name in host.addresses if name in router.addresses), None)
+            if shared is not None:
+                routes.append(PlannedRoute(subnet=str(subnets[network]),
+                                           via=router.addresses[shared]))
+        sysctls = {"net.ipv4.ip_forward": "1"} if host.name in {
+            r.name for r in routers.values()} else {}
+        routed.append(host.model_copy(update={"routes": tuple(routes), "sysctls": sysctls}))
+    return routed
+
+
 def _planned_host(
     name: str, role: HostRole, image: str, exercise: str, team: Team, prefix: str,
     addresses: dict[str, str], host: Host | None,
@@ -198,12 +222,24 @@ def _planned_host(
         name=name, role=role, container_name=f"{prefix}-{name}", hostname=name,
         image=f"rangectl/{image}", addresses=addresses,
         aliases=host.aliases if host else (),
-        capabilities=host.capabilities if host else (("NET_RAW",) if role == "red" else ()),
+        capabilities=_capabilities(role, host),
         memory_bytes=resources.memory if resources else 256 * 1024 * 1024,
         cpus=resources.cpus if resources else 0.5,
         pids=resources.pids if resources else 256,
         labels=_labels(exercise, team.id, host=name, role=role),
     )
+
+
+def _capabilities(role: HostRole, host: Host | None) -> tuple[str, ...]:
+    """Range hosts and red manage their own routes and firewall (NET_ADMIN), as blue
+    teams do on real machines; red also crafts packets (NET_RAW). Isolation never rests
+    on these: it is enforced outside the containers."""
+    wanted = set(host.capabilities) if host else set()
+    if role in ("range", "red"):
+        wanted.add("NET_ADMIN")
+    if role == "red":
+        wanted.add("NET_RAW")
+    return tuple(sorted(wanted))
 
 
 def _render(

@@ -30,6 +30,13 @@ def secret_placeholders(names: list[str]) -> dict[str, str]:
     return {name: f"<secret:{name}>" for name in names}
 
 
+def fill_secrets(text: str, secrets: Mapping[str, str]) -> str:
+    """Put a team's real secrets where the plan shows `<secret:NAME>` placeholders."""
+    for name, value in secrets.items():
+        text = text.replace(f"<secret:{name}>", value)
+    return text
+
+
 def host_view(host: PlannedHost) -> dict[str, Any]:
     """What a template sees of a host: its name, first address and all addresses."""
     first = next(iter(host.addresses.values()), "")

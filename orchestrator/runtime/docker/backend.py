@@ -28,7 +28,7 @@ from orchestrator.runtime.docker.client import (
     explain_api_error,
 )
 from orchestrator.runtime.docker.firewall import ensure_isolation_rules
-from orchestrator.runtime.docker.hosts import ensure_host
+from orchestrator.runtime.docker.hosts import apply_routes, ensure_host
 from orchestrator.runtime.docker.networks import ensure_network, remove_network
 from orchestrator.runtime.events import EventSink, HostChanged, NetworkChanged
 from orchestrator.runtime.parallel import run_parallel
@@ -76,6 +76,7 @@ class DockerBackend:
             port = published.get(team.team) if host.role == "bastion" else None
             action = ensure_host(self.api, team, host, images[host.image], port, containers,
                                  {**host.labels, **extra})
+            apply_routes(self.api, team, host)
             on_event(HostChanged(team.team, host.name, action))
             return action
 

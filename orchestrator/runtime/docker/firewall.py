@@ -10,7 +10,9 @@ handful of wildcard rules cover all exercises:
 - INPUT: nothing from a range bridge reaches the machine, except replies to
   connections the machine opened (docker-proxy talking to a bastion).
 - DOCKER-USER: nothing from an access bridge is forwarded anywhere but back
-  to a connection that came in (a trainee's SSH session).
+  to a connection that came in (a trainee's SSH session); and frames bridged
+  within one range network (say, to the router host, which forwards them to
+  its other networks itself) are not mistaken for traffic leaving the network.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ _INPUT_RULES = (
     ["-i", "rx+", "-j", "DROP"],
 )
 _FORWARD_RULES = (
+    # Frames bridged within one range network stay on it. Docker's internal-network
+    # rules would drop those addressed beyond the subnet (a packet for the router
+    # host to forward), because bridged frames pass iptables too; accept them first.
+    ["-i", f"{RANGE_BRIDGE_PREFIX}+", "-m", "physdev", "--physdev-is-bridged", "-j", "ACCEPT"],
     ["-i", f"{ACCESS_BRIDGE_PREFIX}+", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED",
      "-j", "RETURN"],
     ["-i", f"{ACCESS_BRIDGE_PREFIX}+", "-j", "DROP"],

@@ -74,7 +74,7 @@ def _create(
         pids_limit=host.pids,
         restart_policy={"Name": "unless-stopped"},
         port_bindings={SSH_PORT: (published.address, published.port)} if published else None,
-        sysctls={"net.ipv6.conf.all.disable_ipv6": "1"},
+        sysctls={"net.ipv6.conf.all.disable_ipv6": "1", **host.sysctls},
     )
     networking = api.create_networking_config({
         networks[first_name]: api.create_endpoint_config(ipv4_address=first_address,
@@ -117,3 +117,24 @@ def _failure(team: TeamRange, host: PlannedHost, what: str, exc: Exception) -> R
         hint = "another program holds the bastion's port; run up again to pick another"
     return RuntimeFailureError(f"team '{team.team}', host '{host.name}': {what}: {message}",
                                hint)
+
+
+def apply_routes(api: Any, team: TeamRange, host: PlannedHost) -> None:
+    """Install the host's routes through its routers.
+
+    Routes live in the container's network namespace and vanish when it
+    restarts, so every `up` applies them again (`replace` is idempotent).
+    """
+    if not host.routes:
+        return
+    script = " && ".join(f"ip route replace {route.subnet} via {route.via}"
+                         for route in host.routes)
+    try:
+        created = api.exec_create(host.container_name, ["sh", "-c", script])
+        output = api.exec_start(created["Id"]).decode(errors="replace").strip()
+        exit_code = api.exec_inspect(created["Id"])["ExitCode"]
+    except Exception as exc:
+        raise _failure(team, host, "cannot set its routes", exc) from None
+    if exit_code != 0:
+        raise RuntimeFailureError(
+            f"team '{team.team}', host '{host.name}': cannot set its routes: {output}")

@@ -1,0 +1,1 @@
+"""The exercise's event store: every fact, appended, in order."""

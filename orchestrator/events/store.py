@@ -1,0 +1,77 @@
+"""An append-only event store in SQLite (WAL), one database per exercise.
+
+Every fact of an exercise (a host provisioned, a check completed, an inject
+fired) is an event with a sequence number and a UTC time. Each append is its
+own committed transaction, so a controller killed at any moment loses nothing
+it had recorded; scores and reports are computed from these events alone.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    time TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    team TEXT,
+    host TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_kind ON events (kind, seq);
+"""
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    time: str
+    kind: str
+    team: str | None
+    host: str | None
+    data: dict[str, Any]
+
+
+class EventStore:
+    """Append and read one exercise's events; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def append(self, kind: str, *, team: str | None = None, host: str | None = None,
+               **data: Any) -> int:
+        """Record one event now; return its sequence number."""
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO events (time, kind, team, host, data) VALUES (?, ?, ?, ?, ?)",
+                (stamp, kind, team, host, json.dumps(data, sort_keys=True, default=str)))
+        return int(cursor.lastrowid or 0)
+
+    def read(self, kind_prefix: str = "", since: int = 0) -> Iterator[Event]:
+        """Events after `since` whose kind starts with `kind_prefix`, in order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, time, kind, team, host, data FROM events "
+                "WHERE seq > ? AND kind LIKE ? ORDER BY seq", (since, f"{kind_prefix}%"),
+            ).fetchall()
+        for seq, time, kind, team, host, data in rows:
+            yield Event(seq, time, kind, team, host, json.loads(data))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

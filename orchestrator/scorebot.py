@@ -1,0 +1,73 @@
+"""Run a team's service checks on its scorebot, in one exec, and read the results.
+
+The check runner (scoring/checks/runner.py) is sent along with each exec, so
+the scorebot always runs the controller's own version of it and nothing needs
+installing; the results come back as JSON through the Docker API.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from orchestrator.errors import RuntimeFailureError
+from orchestrator.images.catalog import project_root
+from orchestrator.plan.model import PlannedCheck, TeamRange
+from orchestrator.plan.templates import fill_secrets
+from orchestrator.runtime.backend import RangeBackend
+
+CHECK_RESULTS = ("ok", "degraded", "down", "error")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    team: str
+    host: str
+    service: str
+    result: str
+    detail: str
+    elapsed: float
+
+    @property
+    def check_id(self) -> str:
+        return f"{self.host}/{self.service}"
+
+
+@cache
+def runner_source() -> str:
+    return (project_root() / "scoring" / "checks" / "runner.py").read_text(encoding="utf-8")
+
+
+def check_spec(check: PlannedCheck, secrets: dict[str, str]) -> dict[str, Any]:
+    """What the runner needs for one check: where, how, and the team's real secrets."""
+    spec: dict[str, Any] = {"id": f"{check.host}/{check.service}", "address": check.address,
+                            "port": check.port}
+    for key, value in check.check.items():
+        spec[key] = fill_secrets(value, secrets) if isinstance(value, str) else value
+    if spec.get("type") == "ssh":
+        spec["password"] = secrets.get(str(spec.get("password_secret")), "")
+    return spec
+
+
+def run_checks(backend: RangeBackend, exercise: str, team: TeamRange,
+               secrets: dict[str, str]) -> list[CheckResult]:
+    """Every check of the team, concurrently, from its scorebot."""
+    specs = [check_spec(check, secrets) for check in team.checks]
+    if not specs:
+        return []
+    longest = max(float(spec.get("timeout", 5)) for spec in specs)
+    result = backend.exec(exercise, team.team, "scorebot",
+                          ["python3", "-c", runner_source(), json.dumps({"checks": specs})],
+                          timeout=longest + 10)
+    try:
+        document = json.loads(result.output.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise RuntimeFailureError(
+            f"team '{team.team}': the scorebot's check runner failed "
+            f"(exit {result.exit_code}): {result.output.strip()[-300:]}") from None
+    by_id = {check.host + "/" + check.service: check for check in team.checks}
+    return [CheckResult(team.team, by_id[item["id"]].host, by_id[item["id"]].service,
+                        item["result"], item["detail"], float(item["elapsed"]))
+            for item in document["results"]]

@@ -1,0 +1,70 @@
+"""Per-team, per-exercise secrets: generated once, kept in the exercise state.
+
+Each team gets its own passwords, flags and keys, so one team's loot is
+worthless in another's range, while everything else about the ranges stays
+identical. `weak_password` secrets come from the same wordlist red's tools
+use (baked into the red image), so they can be guessed,
+but two teams never get the same one. The file is readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from orchestrator.images.catalog import project_root
+from orchestrator.plan.model import Plan
+from orchestrator.scenario.model import Secret
+from orchestrator.state import ExerciseState, write_atomically
+
+TeamSecrets = dict[str, dict[str, str]]  # team -> secret name -> value
+
+
+WORDLIST = ("images", "red", "rootfs", "usr", "share", "rangectl", "wordlists",
+            "weak-passwords.txt")
+
+
+def weak_passwords() -> list[str]:
+    path = project_root().joinpath(*WORDLIST)
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def generate(secret: Secret, avoid: set[str], wordlist: list[str]) -> str:
+    """A fresh value of the secret's kind, different from every value in `avoid`."""
+    while True:
+        if secret.kind == "weak_password":
+            value = secrets.choice(wordlist)
+        elif secret.kind == "flag":
+            value = f"FLAG{{{secrets.token_hex(secret.length // 2)}}}"
+        elif secret.kind == "token":
+            value = secrets.token_hex(secret.length // 2)
+        else:
+            value = secrets.token_urlsafe(secret.length)[: secret.length]
+        if value not in avoid:
+            return value
+
+
+def secrets_path(state: ExerciseState) -> Path:
+    return state.directory / "secrets.json"
+
+
+def ensure_secrets(state: ExerciseState, plan: Plan, declared: tuple[Secret, ...]) -> TeamSecrets:
+    """Load the exercise's secrets, generating what a team or secret lacks; never rotate."""
+    path = secrets_path(state)
+    stored: TeamSecrets = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    wordlist = weak_passwords()
+    changed = False
+    for secret in declared:
+        used = {values[secret.name] for values in stored.values() if secret.name in values}
+        for team in plan.teams:
+            values = stored.setdefault(team.team, {})
+            if secret.name not in values:
+                values[secret.name] = generate(secret, used, wordlist)
+                used.add(values[secret.name])
+                changed = True
+    if changed or not path.is_file():
+        write_atomically(path, json.dumps(stored, indent=2, sort_keys=True) + "\n")
+        os.chmod(path, 0o600)
+    return stored

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""The check runner: probes a team's services from inside its range.
+
+It runs on the team's scorebot (copied there at provisioning) with nothing but
+the standard library, paramiko and dig, because the scorebot is a range host
+like any other. It reads one JSON document on standard input, runs every check
+concurrently with its own timeout, and prints one JSON document: one exec per
+team per tick, not one per check.
+
+Input (first argument, or standard input):
+        {"checks": [{"id": "web/http", "type": "http", "address": "10.0.0.10",
+                     "port": 80, "timeout": 5, ...type fields...}]}
+Output: {"results": [{"id": ..., "result": "ok|degraded|down|error",
+                      "detail": "...", "elapsed": 0.012}]}
+
+Results follow the attack-defence game servers: `ok`; `degraded` (the
+service answers, but wrongly); `down` (it does not answer); `error` (the check
+itself failed, which is never the team's fault).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+OK, DEGRADED, DOWN, ERROR = "ok", "degraded", "down", "error"
+MAX_DETAIL = 300
+
+
+class Outcome(Exception):
+    """Raised inside a check to end it with a result and a reason."""
+
+    def __init__(self, result: str, detail: str) -> None:
+        super().__init__(detail)
+        self.result = result
+        self.detail = detail
+
+
+async def check_tcp(spec: dict[str, Any]) -> str:
+    reader, writer = await _connect(spec)
+    try:
+        banner = spec.get("banner")
+        if not banner:
+            return "connection accepted"
+        try:
+            data = await reader.read(256)
+        except OSError as exc:
+            raise Outcome(DEGRADED, f"no banner: {exc}") from None
+        text = data.decode(errors="replace")
+        if banner not in text:
+            raise Outcome(DEGRADED, f"banner {text.strip()[:60]!r} lacks {banner!r}")
+        return f"banner {text.strip()[:60]!r}"
+    finally:
+        writer.close()
+
+
+async def check_http(spec: dict[str, Any]) -> str:
+    reader, writer = await _connect(spec)
+    try:
+        request = (f"GET {spec.get('path', '/')} HTTP/1.0\r\nHost: {spec['address']}\r\n"
+                   "User-Agent: rangectl-scorebot\r\nConnection: close\r\n\r\n")
+        writer.write(request.encode())
+        await writer.drain()
+        response = await reader.read(1_000_000)
+    finally:
+        writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].decode(errors="replace")
+    parts = status_line.split()
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise Outcome(DEGRADED, f"not an HTTP answer: {status_line[:60]!r}")
+    status = int(parts[1])
+    if status != int(spec.get("status", 200)):
+        raise Outcome(DEGRADED, f"status {status}, expected {spec.get('status', 200)}")
+    contains = spec.get("contains")
+    if contains and contains not in body.decode(errors="replace"):
+        raise Outcome(DEGRADED, f"status {status} but the page lacks {contains!r}")
+    return f"status {status}"
+
+
+async def check_ssh(spec: dict[str, Any]) -> str:
+    return await asyncio.to_thread(_ssh_login, spec)
+
+
+def _ssh_login(spec: dict[str, Any]) -> str:
+    import paramiko  # noqa: PLC0415 - only the ssh check needs it
+
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    timeout = float(spec.get("timeout", 10))
+    try:
+        client.connect(spec["address"], port=int(spec["port"]), username=spec["user"],
+                       password=spec.get("password"), timeout=timeout, banner_timeout=timeout,
+                       auth_timeout=timeout, allow_agent=False, look_for_keys=False)
+    except paramiko.AuthenticationException:
+        raise Outcome(DEGRADED, f"login as {spec['user']} refused") from None
+    except (OSError, paramiko.SSHException) as exc:
+        raise Outcome(DOWN, f"ssh: {exc}") from None
+    try:
+        _, stdout, _ = client.exec_command(spec.get("command", "true"), timeout=timeout)
+        output = stdout.read().decode(errors="replace")
+        status = stdout.channel.recv_exit_status()
+    finally:
+        client.close()
+    if status != 0:
+        raise Outcome(DEGRADED, f"command exited {status}")
+    contains = spec.get("contains")
+    if contains and contains not in output:
+        raise Outcome(DEGRADED, f"output lacks {contains!r}")
+    return f"logged in as {spec['user']}"
+
+
+async def check_dns(spec: dict[str, Any]) -> str:
+    timeout = max(1, int(spec.get("timeout", 5)))
+    code, output = await _run(
+        ["dig", "+short", f"+time={timeout}", "+tries=1", f"-p{spec['port']}",
+         f"@{spec['address']}", spec["query"], spec.get("record", "A")], timeout + 2)
+    if code == 9 or "connection timed out" in output or "no servers" in output:
+        raise Outcome(DOWN, "no answer")
+    if code != 0:
+        raise Outcome(DEGRADED, f"dig exited {code}: {output.strip()[:80]}")
+    answers = output.split()
+    expect = spec.get("expect")
+    if not answers:
+        raise Outcome(DEGRADED, f"empty answer for {spec['query']}")
+    if expect and expect not in answers:
+        raise Outcome(DEGRADED, f"{spec['query']} is {' '.join(answers)[:80]}, not {expect}")
+    return f"{spec['query']} -> {' '.join(answers)[:80]}"
+
+
+async def check_command(spec: dict[str, Any]) -> str:
+    code, output = await _run(["sh", "-c", spec["run"]], float(spec.get("timeout", 10)))
+    if code != 0:
+        raise Outcome(DOWN, f"exited {code}: {output.strip()[-80:]}")
+    contains = spec.get("contains")
+    if contains and contains not in output:
+        raise Outcome(DEGRADED, f"output lacks {contains!r}")
+    return "exited 0"
+
+
+async def _connect(spec: dict[str, Any]) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    try:
+        return await asyncio.open_connection(spec["address"], int(spec["port"]))
+    except OSError as exc:
+        raise Outcome(DOWN, f"cannot connect to {spec['address']}:{spec['port']}: "
+                            f"{exc.strerror or exc}") from None
+
+
+async def _run(command: list[str], timeout: float) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise Outcome(DOWN, f"no answer within {timeout:g}s") from None
+    return process.returncode or 0, output.decode(errors="replace")
+
+
+CHECKS = {"tcp": check_tcp, "http": check_http, "ssh": check_ssh, "dns": check_dns,
+          "command": check_command}
+
+
+async def run_check(spec: dict[str, Any]) -> dict[str, Any]:
+    """One check, bounded by its timeout; never raises."""
+    started = time.monotonic()
+    timeout = float(spec.get("timeout", 5))
+    try:
+        check = CHECKS[spec["type"]]
+        detail = await asyncio.wait_for(check(spec), timeout + 1)
+        result = OK
+    except Outcome as outcome:
+        result, detail = outcome.result, outcome.detail
+    except TimeoutError:
+        result, detail = DOWN, f"no answer within {timeout:g}s"
+    except Exception as exc:  # a bug or a bad spec: the check's fault, not the team's
+        result, detail = ERROR, f"{type(exc).__name__}: {exc}"
+    return {"id": spec.get("id"), "result": result, "detail": str(detail)[:MAX_DETAIL],
+            "elapsed": round(time.monotonic() - started, 4)}
+
+
+async def run_all(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list(await asyncio.gather(*(run_check(spec) for spec in checks)))
+
+
+def main() -> int:
+    request = json.loads(sys.argv[1]) if len(sys.argv) > 1 else json.load(sys.stdin)
+    results = asyncio.run(run_all(request.get("checks", [])))
+    json.dump({"results": results}, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
