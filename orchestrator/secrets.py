@@ -22,6 +22,9 @@ from orchestrator.state import ExerciseState, write_atomically
 TeamSecrets = dict[str, dict[str, str]]  # team -> secret name -> value
 
 
+# A weak password is one of the wordlist's most common entries, so a scripted
+# password guess finds it within an inject's time (at most WEAK_CHOICES tries).
+WEAK_CHOICES = 25
 WORDLIST = ("images", "red", "rootfs", "usr", "share", "rangectl", "wordlists",
             "weak-passwords.txt")
 
@@ -35,7 +38,7 @@ def generate(secret: Secret, avoid: set[str], wordlist: list[str]) -> str:
     """A fresh value of the secret's kind, different from every value in `avoid`."""
     while True:
         if secret.kind == "weak_password":
-            value = secrets.choice(wordlist)
+            value = secrets.choice(wordlist[:WEAK_CHOICES])
         elif secret.kind == "flag":
             value = f"FLAG{{{secrets.token_hex(secret.length // 2)}}}"
         elif secret.kind == "token":

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from orchestrator.images.catalog import known_images
+from orchestrator.images.catalog import known_images, known_roles
 from orchestrator.scenario.loader import LoadedScenario, load_scenario
 from orchestrator.scenario.references import ReferenceContext
 
@@ -17,7 +17,7 @@ OUTPUT_CHOICE = click.Choice(["table", "json"])
 
 def load(path: Path) -> LoadedScenario:
     """Load a scenario, checking image names against the images/ folder."""
-    return load_scenario(path, ReferenceContext(images=known_images()))
+    return load_scenario(path, ReferenceContext(images=known_images(), roles=known_roles()))
 
 
 def print_json(value: Any) -> None:

@@ -29,6 +29,7 @@ class ReferenceContext:
     """What exists outside the scenario file that names in it may point at."""
 
     images: frozenset[str] | None = None  # None: do not check image names
+    roles: frozenset[str] | None = None  # None: do not check role names
 
 
 def check_references(
@@ -118,6 +119,7 @@ def _host_problems(
         if context.images is not None and host.image not in context.images:
             yield sm.problem((*base, "image"), f"host '{host.name}': unknown image '{host.image}'",
                              _suggest(host.image, context.images))
+        yield from _role_problems(host, base, context, sm)
         attached: set[str] = set()
         for n_index, attachment in enumerate(host.networks):
             path = (*base, "networks", n_index)
@@ -156,6 +158,18 @@ def _host_problems(
         elif network.name not in {a.name for a in router.networks}:
             yield sm.problem(path, f"network '{network.name}': router '{router.name}' is not "
                              "attached to it", f"add '{network.name}' to {router.name}'s networks")
+
+
+def _role_problems(
+    host: Host, base: PathKey, context: ReferenceContext, sm: SourceMap
+) -> Iterator[Problem]:
+    if context.roles is None:
+        return
+    for index, role in enumerate(host.roles):
+        if role.name not in context.roles:
+            yield sm.problem((*base, "roles", index),
+                             f"host '{host.name}': unknown role '{role.name}'",
+                             _suggest(role.name, context.roles))
 
 
 def _service_problems(

@@ -30,7 +30,7 @@ OK, DEGRADED, DOWN, ERROR = "ok", "degraded", "down", "error"
 MAX_DETAIL = 300
 
 
-class Outcome(Exception):
+class Outcome(Exception):  # noqa: N818 - a verdict, not an error
     """Raised inside a check to end it with a result and a reason."""
 
     def __init__(self, result: str, detail: str) -> None:
@@ -156,7 +156,7 @@ async def _run(command: list[str], timeout: float) -> tuple[int, str]:
         output, _ = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:
         process.kill()
-        await process.wait()
+        await process.communicate()  # drain and close the pipes before the loop ends
         raise Outcome(DOWN, f"no answer within {timeout:g}s") from None
     return process.returncode or 0, output.decode(errors="replace")
 
