@@ -37,6 +37,8 @@ test: setup
 lint: venv
 	$(VENV)/bin/ruff check orchestrator scoring tests benchmarks
 	$(VENV)/bin/mypy
+	cd playbooks && PATH=$(CURDIR)/$(VENV)/bin:$$PATH ANSIBLE_ROLES_PATH=roles \
+		$(CURDIR)/$(VENV)/bin/ansible-lint --offline -q --nocolor site.yml roles
 
 schema: venv
 	$(RANGECTL) schema -o scenarios/scenario.schema.json
@@ -46,11 +48,12 @@ demo: setup
 	$(RANGECTL) plan scenarios/arctic-sentinel.yml --teams ottawa
 	$(RANGECTL) up scenarios/arctic-sentinel.yml
 	$(RANGECTL) status --exercise arctic-sentinel
-	@echo "The flagship's ranges are up. Take them down with:"
+	@echo "The flagship's ranges are up, provisioned and ready. Take them down with:"
 	@echo "  RANGECTL_STATE_DIR=$(RANGECTL_STATE_DIR) $(RANGECTL) down --exercise arctic-sentinel"
 
 bench: setup
 	$(PY) -m benchmarks.bench_runtime
+	$(PY) -m benchmarks.bench_provision
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache

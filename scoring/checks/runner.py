@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sys
 import time
 from typing import Any
@@ -151,12 +153,14 @@ async def _connect(spec: dict[str, Any]) -> tuple[asyncio.StreamReader, asyncio.
 
 async def _run(command: list[str], timeout: float) -> tuple[int, str]:
     process = await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        start_new_session=True)
     try:
         output, _ = await asyncio.wait_for(process.communicate(), timeout)
     except TimeoutError:
-        process.kill()
-        await process.communicate()  # drain and close the pipes before the loop ends
+        # Kill the whole group: a shell's children would hold the pipe open.
+        os.killpg(process.pid, signal.SIGKILL)
+        await process.communicate()
         raise Outcome(DOWN, f"no answer within {timeout:g}s") from None
     return process.returncode or 0, output.decode(errors="replace")
 

@@ -1,0 +1,74 @@
+"""`make bench` (second part): time to bring scenarios to ready, by phase.
+
+For quickstart and arctic-sentinel with two teams: containers, Ansible and the
+baseline gate, with seconds per host and per task; then a second `up` (Ansible
+finds nothing to change); then, for the flagship, the same first run without
+Mitogen, to show what it buys. Target: the flagship ready in under 90 s.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from orchestrator.deploy import UpResult, bring_up
+from orchestrator.images.builder import ImageBuilder
+from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.events import ignore
+from orchestrator.scenario.loader import load_scenario
+from orchestrator.state import ExerciseState
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def up(name: str, exercise: str) -> UpResult:
+    backend = DockerBackend()
+    builder = ImageBuilder(backend.api, lambda _event: None)
+    return bring_up(load_scenario(SCENARIOS / f"{name}.yml"), backend, builder,
+                    exercise=exercise)
+
+
+def row(label: str, result: UpResult) -> str:
+    seconds = result.seconds
+    total = sum(seconds.values())
+    hosts = sum(p.hosts for p in result.provisioned)
+    tasks = sum(p.tasks for p in result.provisioned)
+    changed = sum(p.changed for p in result.provisioned)
+    verdict = "ok" if total < 90 else "OVER TARGET"
+    return (f"{label:<34} {seconds['containers']:>6.1f}s {seconds['ansible']:>6.1f}s "
+            f"{seconds['gate']:>5.1f}s {total:>6.1f}s {seconds['ansible'] / hosts:>6.2f} "
+            f"{seconds['ansible'] / max(tasks, 1):>6.3f} {changed:>7} {verdict}")
+
+
+def measure(name: str, compare_plain: bool) -> None:
+    exercise = f"bench-{name}"
+    backend = DockerBackend()
+    try:
+        print(row(f"{name}, 2 teams, first up", up(name, exercise)), flush=True)
+        print(row(f"{name}, 2 teams, second up", up(name, exercise)), flush=True)
+    finally:
+        backend.teardown(exercise, ignore, 8)
+        ExerciseState(exercise).purge()
+    if not compare_plain:
+        return
+    os.environ["RANGECTL_MITOGEN"] = "0"
+    try:
+        print(row(f"{name}, first up, without Mitogen", up(name, exercise)), flush=True)
+    finally:
+        os.environ.pop("RANGECTL_MITOGEN")
+        backend.teardown(exercise, ignore, 8)
+        ExerciseState(exercise).purge()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as temporary:
+        os.environ.setdefault("RANGECTL_STATE_DIR", str(Path(temporary) / "state"))
+        print(f"{'run':<34} {'contnr':>7} {'ansible':>7} {'gate':>6} {'total':>7} "
+              f"{'s/host':>6} {'s/task':>6} {'changed':>7}")
+        measure("quickstart", compare_plain=False)
+        measure("arctic-sentinel", compare_plain=True)
+
+
+if __name__ == "__main__":
+    main()
