@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
@@ -15,7 +16,21 @@ from orchestrator.provision import TaskProgress
 from orchestrator.runtime.events import RuntimeEvent
 
 
-class TeamProgress:
+class _LiveProgress:
+    """A rich Progress shown while its `with` block runs."""
+
+    progress: Progress
+
+    def __enter__(self) -> Self:
+        self.progress.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.progress.stop()
+
+
+class TeamProgress(_LiveProgress):
     """A progress bar per team, advanced by the backend's events (thread-safe)."""
 
     def __init__(self, console: Console, totals: dict[str, int], verb: str) -> None:
@@ -33,14 +48,6 @@ class TeamProgress:
         totals = {team.team: len(team.networks) + len(team.hosts) for team in plan.teams}
         return cls(console, totals, verb)
 
-    def __enter__(self) -> TeamProgress:
-        self.progress.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.progress.stop()
-
     def __call__(self, event: RuntimeEvent) -> None:
         name = getattr(event, "host", None) or getattr(event, "network", "")
         self.actions[event.action] += 1
@@ -57,7 +64,7 @@ def print_image_progress(console: Console) -> Callable[[ImageProgress], None]:
     return show
 
 
-class ProvisionProgress:
+class ProvisionProgress(_LiveProgress):
     """A line per team while Ansible works: tasks done, and the latest one."""
 
     def __init__(self, console: Console, teams: list[str]) -> None:
@@ -66,14 +73,6 @@ class ProvisionProgress:
                                  TextColumn("{task.fields[last]}"), console=console)
         self.tasks = {team: self.progress.add_task(f"provision {team}", total=None, last="")
                       for team in teams}
-
-    def __enter__(self) -> ProvisionProgress:
-        self.progress.start()
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.progress.stop()
 
     def __call__(self, event: TaskProgress) -> None:
         task = self.tasks.get(event.team)
