@@ -11,7 +11,9 @@ import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from orchestrator.access.keys import ensure_team_key, trainee_accounts
 from orchestrator.baseline import StatusSink, wait_until_ready
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.events.store import EventStore
@@ -19,6 +21,7 @@ from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.provision import ProgressSink, TeamProvisioned, provision
 from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBackend
+from orchestrator.runtime.engine_lock import engine_lock
 from orchestrator.runtime.events import EventSink, ignore
 from orchestrator.scenario.loader import LoadedScenario
 from orchestrator.secrets import ensure_secrets
@@ -71,21 +74,23 @@ def bring_up(
             f"exercise '{exercise_id}' already exists for scenario '{previous.scenario_name}'",
             f"pick another id with --exercise, or remove it: rangectl down --purge "
             f"--exercise {exercise_id}")
-    plan = plan_loaded(loaded, exercise=exercise_id, teams=teams, pool=pool,
-                       reserved=backend.reserved_subnets(exercise_id))
-    record = ExerciseRecord(
-        exercise=exercise_id, scenario_name=loaded.scenario.name,
-        scenario_path=str(loaded.path.resolve()),
-        teams=tuple(team.team for team in plan.teams), bind_address=bind_address,
-        bastion_ports=_bastion_ports(plan, previous, bind_address),
-    )
-    state.save_record(record)
-    state.save_plan(plan)
-    builder.ensure(sorted({host.image.split("/", 1)[1] for t in plan.teams for host in t.hosts}))
-    published = {team: PublishedPort(bind_address, port)
-                 for team, port in record.bastion_ports.items()}
-    clock = time.monotonic()
-    report = backend.deploy(plan, published, watchers.runtime, max_workers)
+    builder.ensure(sorted({host.image for host in loaded.scenario.hosts}
+                          | {"red", "scorebot", "bastion"}))
+    with engine_lock():
+        plan = plan_loaded(loaded, exercise=exercise_id, teams=teams, pool=pool,
+                           reserved=backend.reserved_subnets(exercise_id))
+        record = ExerciseRecord(
+            exercise=exercise_id, scenario_name=loaded.scenario.name,
+            scenario_path=str(loaded.path.resolve()),
+            teams=tuple(team.team for team in plan.teams), bind_address=bind_address,
+            bastion_ports=_bastion_ports(plan, previous, bind_address),
+        )
+        state.save_record(record)
+        state.save_plan(plan)
+        published = {team: PublishedPort(bind_address, port)
+                     for team, port in record.bastion_ports.items()}
+        clock = time.monotonic()
+        report = backend.deploy(plan, published, watchers.runtime, max_workers)
     seconds = {"containers": time.monotonic() - clock}
     if not provision_hosts:
         return UpResult(plan, record, report, seconds=seconds)
@@ -95,8 +100,8 @@ def bring_up(
         store.append("exercise.deployed", teams=list(record.teams), created=report.created,
                      recreated=report.recreated, started=report.started)
         clock = time.monotonic()
-        provisioned = provision(loaded.scenario, plan, secrets, store,
-                                state.directory / "ansible", watchers.tasks)
+        provisioned = provision(loaded.scenario, plan, secrets, team_access(state, loaded, plan),
+                                store, state.directory / "ansible", watchers.tasks)
         seconds["ansible"] = time.monotonic() - clock
         clock = time.monotonic()
         ready = wait_until_ready(backend, plan, secrets, store, watchers.checks,
@@ -105,6 +110,16 @@ def bring_up(
     finally:
         store.close()
     return UpResult(plan, record, report, provisioned, ready, seconds)
+
+
+def team_access(state: ExerciseState, loaded: LoadedScenario,
+                plan: Plan) -> dict[str, dict[str, Any]]:
+    """Each team's trainee accounts and the public half of its key."""
+    trainees = {team.id: team.trainees for team in loaded.scenario.teams}
+    return {team.team: {
+        "users": trainee_accounts(trainees.get(team.team, ())),
+        "public_key": ensure_team_key(state, plan.exercise, team.team).public_key,
+    } for team in plan.teams}
 
 
 def _bastion_ports(plan: Plan, previous: ExerciseRecord | None,

@@ -54,8 +54,8 @@ class TeamProvisioned:
 ProgressSink = Callable[[TaskProgress], None]
 
 
-def inventory(scenario: Scenario, plan: Plan, team: TeamRange,
-              secrets: dict[str, str]) -> dict[str, Any]:
+def inventory(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
+              access: dict[str, Any]) -> dict[str, Any]:
     """The Ansible inventory of one team's range (container names as hosts)."""
     hosts: dict[str, Any] = {}
     for host in team.hosts:
@@ -73,6 +73,7 @@ def inventory(scenario: Scenario, plan: Plan, team: TeamRange,
         "ansible_python_interpreter": "/usr/bin/python3",
         "rangectl_exercise": plan.exercise, "rangectl_team": team.team,
         "rangectl_team_name": team.name, "rangectl_secrets": secrets,
+        "rangectl_access": access,
         "rangectl_project": str(project_root()),
         "rangectl_hosts": {h.name: {**host_view(h), "role": h.role} for h in team.hosts},
         "rangectl_networks": {n.name: {"subnet": n.subnet, "gateway": n.gateway}
@@ -81,11 +82,16 @@ def inventory(scenario: Scenario, plan: Plan, team: TeamRange,
 
 
 def provision(scenario: Scenario, plan: Plan, secrets: dict[str, dict[str, str]],
-              store: EventStore, work_dir: Path, on_progress: ProgressSink,
-              forks: int = 10) -> list[TeamProvisioned]:
-    """Run the site playbook for every team in parallel; raise on any failure."""
+              access: dict[str, dict[str, Any]], store: EventStore, work_dir: Path,
+              on_progress: ProgressSink, forks: int = 10) -> list[TeamProvisioned]:
+    """Run the site playbook for every team in parallel; raise on any failure.
+
+    `access` gives each team's trainee accounts and public key:
+    {team: {"users": [...], "public_key": "ssh-ed25519 ..."}}.
+    """
     with ThreadPoolExecutor(max_workers=max(1, len(plan.teams))) as pool:
         futures = [pool.submit(_provision_team, scenario, plan, team, secrets.get(team.team, {}),
+                               access.get(team.team, {"users": [], "public_key": ""}),
                                store, work_dir / team.team, on_progress, forks)
                    for team in plan.teams]
     failures = [f.exception() for f in futures if f.exception() is not None]
@@ -101,8 +107,8 @@ def provision(scenario: Scenario, plan: Plan, secrets: dict[str, dict[str, str]]
 
 
 def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
-                    store: EventStore, work_dir: Path, on_progress: ProgressSink,
-                    forks: int) -> TeamProvisioned:
+                    access: dict[str, Any], store: EventStore, work_dir: Path,
+                    on_progress: ProgressSink, forks: int) -> TeamProvisioned:
     names = {host.container_name: host.name for host in team.hosts}
     failures: list[str] = []
     counts = {"tasks": 0, "changed": 0}
@@ -134,7 +140,7 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
         private_data_dir=str(work_dir),
         project_dir=str(project_root() / "playbooks"),
         playbook="site.yml",
-        inventory=inventory(scenario, plan, team, secrets),
+        inventory=inventory(scenario, plan, team, secrets, access),
         envvars=_environment(),
         event_handler=handle,
         quiet=True,
@@ -197,5 +203,8 @@ def _environment() -> dict[str, str]:
         "ANSIBLE_LOCALHOST_WARNING": "False",
         "ANSIBLE_NOCOLOR": "True",
         "ANSIBLE_PIPELINING": "True",
+        # Reaching a container can take long on a loaded machine (Mitogen starts a
+        # Python interpreter in it first); a slow start is not a failure.
+        "ANSIBLE_TIMEOUT": "120",
         "DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"),
     }

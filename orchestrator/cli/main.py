@@ -7,10 +7,12 @@ from typing import Any
 import click
 
 from orchestrator import __version__
+from orchestrator.cli.access import access_command, connect_command
 from orchestrator.cli.down import down_command
 from orchestrator.cli.errors import run_guarded
 from orchestrator.cli.exercises import exercises_command
 from orchestrator.cli.images import images_group
+from orchestrator.cli.logins import logins_command
 from orchestrator.cli.plan import plan_command
 from orchestrator.cli.schema import schema_command
 from orchestrator.cli.status import status_command
@@ -46,6 +48,9 @@ cli.add_command(status_command)
 cli.add_command(down_command)
 cli.add_command(exercises_command)
 cli.add_command(images_group)
+cli.add_command(access_command)
+cli.add_command(connect_command)
+cli.add_command(logins_command)
 
 
 def main() -> None:

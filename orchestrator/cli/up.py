@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from orchestrator.cli.errors import stderr
 from orchestrator.cli.plan import EXERCISE_OPTION, POOL_OPTION, TEAMS_OPTION
 from orchestrator.cli.progress import ProvisionProgress, TeamProgress, print_image_progress
 from orchestrator.deploy import Watchers, bring_up
+from orchestrator.errors import InvalidInputError
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import plan_loaded
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -27,10 +29,14 @@ from orchestrator.scorebot import CheckResult
               help="Containers and networks created in parallel.")
 @click.option("--no-provision", is_flag=True,
               help="Only create networks and containers; skip Ansible and the baseline gate.")
+@click.option("--bind", "bind_address", default="127.0.0.1", show_default=True,
+              help="Address the bastions are published on; anything but loopback opens "
+                   "them to the network.")
 @click.option("--gate-timeout", type=click.FloatRange(1, 3600), default=120, show_default=True,
               help="Seconds to wait for every team's checks to pass.")
 def up_command(file: str, teams: str | None, exercise: str | None, pool: str | None,
-               max_workers: int, no_provision: bool, gate_timeout: float) -> None:
+               max_workers: int, no_provision: bool, bind_address: str,
+               gate_timeout: float) -> None:
     """Build every team's range for the scenario FILE and bring it to ready.
 
     Creates the networks and hosts (building missing images first), configures
@@ -38,6 +44,7 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
     from its scorebot. Idempotent: run it again and nothing changes; after an
     interruption it finishes the job.
     """
+    _check_bind(bind_address)
     loaded = load(Path(file))
     backend = DockerBackend(max_pool_size=max_workers + 4)
     builder = ImageBuilder(backend.api, print_image_progress(stderr))
@@ -48,7 +55,8 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
             ProvisionProgress(console, [t.team for t in preview.teams]) as tasks:
         watchers = Watchers(runtime=runtime, tasks=tasks, checks=_show_failing_checks)
         result = bring_up(loaded, backend, builder, exercise=exercise, teams=split_teams(teams),
-                          pool=pool, max_workers=max_workers, provision_hosts=not no_provision,
+                          pool=pool, bind_address=bind_address, max_workers=max_workers,
+                          provision_hosts=not no_provision,
                           gate_timeout=gate_timeout, watchers=watchers)
     report = result.report
     stderr.print(
@@ -63,6 +71,18 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
     stderr.print(f"  took {timing}")
     for team, port in result.record.bastion_ports.items():
         stderr.print(f"  team {team}: bastion ssh on {result.record.bind_address}:{port}")
+
+
+def _check_bind(address: str) -> None:
+    try:
+        parsed = ipaddress.IPv4Address(address)
+    except ValueError:
+        raise InvalidInputError(f"--bind {address} is not an IPv4 address",
+                                "use 127.0.0.1 (default) or an address of this machine") from None
+    if not parsed.is_loopback:
+        stderr.print(f"[bold red]WARNING:[/bold red] the bastions will listen on {address}: "
+                     "anyone who can reach this machine there can try to log in. Only the "
+                     "teams' keys are accepted.")
 
 
 def _show_failing_checks(team: str, results: list[CheckResult]) -> None:

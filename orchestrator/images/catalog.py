@@ -41,8 +41,10 @@ def known_roles(directory: Path | None = None) -> frozenset[str] | None:
     if not directory.is_dir():
         return None
     return frozenset(entry.name for entry in directory.iterdir()
-                     if (entry / "tasks" / "main.yml").is_file()) - VULNERABILITY_ROLES
+                     if (entry / "tasks" / "main.yml").is_file()) - VULNERABILITY_ROLES \
+        - INTERNAL_ROLES
 
 
+INTERNAL_ROLES = frozenset({"common", "trainee_access"})
 VULNERABILITY_ROLES = frozenset({"weak_ssh_password", "web_command_injection",
                                  "world_readable_secrets", "exposed_admin_service"})

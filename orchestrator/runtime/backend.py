@@ -82,3 +82,8 @@ class RangeBackend(Protocol):
              timeout: float = 60) -> ExecResult:
         """Run a command on a host of a range, through the engine (never a range network)."""
         ...
+
+    def host_logs(self, exercise: str, team: str, host: str,
+                  since: float | None = None) -> list[tuple[str, str]]:
+        """The host's log lines (RFC 3339 time, text) since a time in epoch seconds."""
+        ...

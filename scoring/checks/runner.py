@@ -30,6 +30,7 @@ from typing import Any
 
 OK, DEGRADED, DOWN, ERROR = "ok", "degraded", "down", "error"
 MAX_DETAIL = 300
+MAX_BODY = 1_000_000
 
 
 class Outcome(Exception):  # noqa: N818 - a verdict, not an error
@@ -66,7 +67,7 @@ async def check_http(spec: dict[str, Any]) -> str:
                    "User-Agent: rangectl-scorebot\r\nConnection: close\r\n\r\n")
         writer.write(request.encode())
         await writer.drain()
-        response = await reader.read(1_000_000)
+        response = await _read_all(reader, MAX_BODY)
     finally:
         writer.close()
     head, _, body = response.partition(b"\r\n\r\n")
@@ -141,6 +142,19 @@ async def check_command(spec: dict[str, Any]) -> str:
     if contains and contains not in output:
         raise Outcome(DEGRADED, f"output lacks {contains!r}")
     return "exited 0"
+
+
+async def _read_all(reader: asyncio.StreamReader, limit: int) -> bytes:
+    """Read until the peer closes (or `limit` bytes): one read() may return a part."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < limit:
+        chunk = await reader.read(limit - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 async def _connect(spec: dict[str, Any]) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -157,6 +157,20 @@ class DockerBackend:
         exit_code = self.api.exec_inspect(created["Id"])["ExitCode"]
         return ExecResult(int(exit_code), output.decode(errors="replace"))
 
+    def host_logs(self, exercise: str, team: str, host: str,
+                  since: float | None = None) -> list[tuple[str, str]]:
+        matches = self.api.containers(all=True,
+                                      filters=exercise_filter(exercise, team=team, host=host))
+        if not matches:
+            return []
+        raw = self.api.logs(matches[0]["Id"], timestamps=True,
+                            since=int(since) if since else None)
+        lines = []
+        for line in raw.decode(errors="replace").splitlines():
+            stamp, _, text = line.partition(" ")
+            lines.append((stamp, text))
+        return lines
+
     def _containers(self, exercise: str) -> dict[str, dict[str, Any]]:
         listed = self.api.containers(all=True, filters=exercise_filter(exercise))
         return {c["Names"][0].lstrip("/"): c for c in listed}

@@ -1,0 +1,1 @@
+"""Trainee access: team keys, access kits and the bastions' login records."""

@@ -1,0 +1,56 @@
+"""Make a team's access kit from the exercise's state and its running range."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from orchestrator.access.keys import ensure_team_key, key_directory
+from orchestrator.access.kit import write_kit
+from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.plan.model import TeamRange
+from orchestrator.runtime.backend import RangeBackend
+from orchestrator.state import ExerciseState
+
+HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub"
+
+
+def team_range(state: ExerciseState, team: str) -> TeamRange:
+    plan = state.load_plan()
+    if plan is None:
+        raise InvalidInputError(f"exercise '{state.exercise}' has no plan",
+                                "bring it up first: rangectl up FILE")
+    teams = [t.team for t in plan.teams]
+    if team not in teams:
+        raise InvalidInputError(f"exercise '{state.exercise}' has no team '{team}'",
+                                "teams: " + ", ".join(teams))
+    return plan.team(team)
+
+
+def host_keys(backend: RangeBackend, exercise: str, team: TeamRange,
+              attempts: int = 20) -> dict[str, str]:
+    """Each SSH host key of the team's bastion and range hosts (made on first start)."""
+    keys: dict[str, str] = {}
+    names = ["bastion", *[h.name for h in team.hosts if h.role == "range"]]
+    for name in names:
+        for _ in range(attempts):
+            result = backend.exec(exercise, team.team, name, ["cat", HOST_KEY], timeout=10)
+            fields = result.output.split()
+            if result.exit_code == 0 and len(fields) >= 2:
+                keys[name] = f"{fields[0]} {fields[1]}"
+                break
+            time.sleep(0.5)
+        else:
+            raise RuntimeFailureError(f"team '{team.team}', host '{name}' has no SSH host key",
+                                      "is the range up? rangectl status")
+    return keys
+
+
+def make_kit(backend: RangeBackend, state: ExerciseState, team: str,
+             directory: Path | None) -> Path:
+    """Write the team's kit (default: inside the exercise's state); return its ssh_config."""
+    record = state.load_record()
+    planned = team_range(state, team)
+    key = ensure_team_key(state, record.exercise, team)
+    target = directory or key_directory(state, team) / "kit"
+    return write_kit(target, record, planned, key, host_keys(backend, record.exercise, planned))

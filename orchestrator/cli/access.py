@@ -1,0 +1,55 @@
+"""`rangectl access TEAM` and `rangectl connect TEAM [HOST]`: trainees into their range."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import click
+
+from orchestrator.access.service import make_kit, team_range
+from orchestrator.cli.errors import stderr
+from orchestrator.deploy import resolve_exercise
+from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.state import ExerciseState
+
+
+@click.command("access")
+@click.argument("team")
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path),
+              help="Folder for the kit (default: ./access-TEAM).")
+@click.option("--exercise", help="Exercise id (default: the only one).")
+def access_command(team: str, out: Path | None, exercise: str | None) -> None:
+    """Write TEAM's access kit: ssh_config (bastion as ProxyJump), key, host keys, README.
+
+    Hand the folder to the team's trainees: `ssh -F DIR/ssh_config HOST`.
+    """
+    backend = DockerBackend()
+    state = ExerciseState(resolve_exercise(backend, exercise))
+    config = make_kit(backend, state, team, out or Path(f"access-{team}"))
+    stderr.print(f"[green]wrote the access kit of team {team}[/green] to {config.parent}")
+    stderr.print(f"  connect with: ssh -F {config} HOST  (it holds the team's private key)")
+
+
+@click.command("connect")
+@click.argument("team")
+@click.argument("host", required=False, default="bastion")
+@click.option("--exercise", help="Exercise id (default: the only one).")
+def connect_command(team: str, host: str, exercise: str | None) -> None:
+    """Open a shell on HOST (default: the bastion) of TEAM's range, through its bastion."""
+    ssh = shutil.which("ssh")
+    if ssh is None:
+        raise RuntimeFailureError("the OpenSSH client is missing",
+                                  "install it: apt-get install openssh-client")
+    backend = DockerBackend()
+    state = ExerciseState(resolve_exercise(backend, exercise))
+    planned = team_range(state, team)
+    names = {"bastion", *[name for h in planned.hosts if h.role == "range"
+                          for name in (h.name, *h.aliases)]}
+    if host not in names:
+        raise InvalidInputError(f"team '{team}' has no host '{host}' to log into",
+                                "hosts: " + ", ".join(sorted(names)))
+    config = make_kit(backend, state, team, None)
+    os.execv(ssh, [ssh, "-F", str(config), host])

@@ -1,0 +1,100 @@
+"""Trainee access with the real OpenSSH client: kits, keys, bastions, login records."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.state import ExerciseState
+from tests.conftest import SCENARIOS
+from tests.e2e.cli import rangectl
+from tests.integration.conftest import deployed, unique_exercise
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture(scope="module")
+def exercise(backend: DockerBackend) -> Iterator[str]:
+    yield from deployed(backend, SCENARIOS / "quickstart.yml", unique_exercise("access"))
+
+
+@pytest.fixture(scope="module")
+def kits(exercise: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    kits = {}
+    for team in ("ottawa", "tallinn"):
+        directory = tmp_path_factory.mktemp(f"kit-{team}")
+        result = rangectl("access", team, "-o", str(directory), "--exercise", exercise)
+        assert result.returncode == 0, result.stderr
+        kits[team] = directory
+    return kits
+
+
+def ssh(kit: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["ssh", "-F", str(kit / "ssh_config"), "-o", "BatchMode=yes", *args],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_kit_reaches_every_host_of_its_team_by_name(kits: dict[str, Path]) -> None:
+    for host in ("web", "files", "bastion"):
+        result = ssh(kits["ottawa"], host, "hostname")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == host
+    root = ssh(kits["ottawa"], "files", "sudo -n id -u")
+    assert root.stdout.strip() == "0"
+
+
+def test_kit_is_complete_and_its_key_private(kits: dict[str, Path]) -> None:
+    kit = kits["tallinn"]
+    assert {p.name for p in kit.iterdir()} == {"ssh_config", "id_ed25519", "id_ed25519.pub",
+                                               "known_hosts", "README.md"}
+    assert (kit / "id_ed25519").stat().st_mode & 0o077 == 0
+    assert "StrictHostKeyChecking yes" in (kit / "ssh_config").read_text(encoding="utf-8")
+    assert "ssh -F ssh_config" in (kit / "README.md").read_text(encoding="utf-8")
+
+
+def test_tallinns_key_is_refused_by_ottawas_bastion(exercise: str,
+                                                    kits: dict[str, Path]) -> None:
+    port = ExerciseState(exercise).load_record().bastion_ports["ottawa"]
+    result = ssh(kits["tallinn"], "-o", f"Port={port}", "-o", "StrictHostKeyChecking=no",
+                 "-o", "UserKnownHostsFile=/dev/null", "bastion", "true")
+    assert result.returncode == 255
+    assert "Permission denied (publickey" in result.stderr
+
+
+def test_nothing_of_tallinn_is_reachable_from_ottawas_bastion(exercise: str,
+                                                             kits: dict[str, Path]) -> None:
+    plan = ExerciseState(exercise).load_plan()
+    assert plan is not None
+    targets = " ".join(f"{address}" for host in plan.team("tallinn").hosts
+                       for address in host.addresses.values())
+    script = (f"for a in {targets}; do nc -z -w 2 $a 22 && echo REACHED $a; done; "
+              "echo done")
+    result = ssh(kits["ottawa"], "bastion", script)
+    assert result.stdout.strip().endswith("done"), result.stderr
+    assert "REACHED" not in result.stdout
+
+
+def test_logins_and_refusals_become_events(exercise: str, kits: dict[str, Path]) -> None:
+    assert ssh(kits["tallinn"], "bastion", "true").returncode == 0
+    port = ExerciseState(exercise).load_record().bastion_ports["tallinn"]
+    ssh(kits["ottawa"], "-o", f"Port={port}", "-o", "StrictHostKeyChecking=no",
+        "-o", "UserKnownHostsFile=/dev/null", "bastion", "true")
+    result = rangectl("logins", "--exercise", exercise, "--team", "tallinn", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert any(r["result"] == "logged in" and r["user"] == "blue" for r in rows)
+    assert any(r["result"] == "refused" and r["detail"] == "no accepted key" for r in rows)
+    again = json.loads(rangectl("logins", "--exercise", exercise, "--team", "tallinn",
+                                "-o", "json").stdout)
+    assert [r["seq"] for r in again] == [r["seq"] for r in rows], "read twice, recorded once"
+
+
+def test_connect_refuses_an_unknown_host(exercise: str) -> None:
+    result = rangectl("connect", "ottawa", "red", "--exercise", exercise)
+    assert result.returncode == 2
+    assert "team 'ottawa' has no host 'red' to log into" in result.stderr
