@@ -8,12 +8,19 @@ import click
 
 from orchestrator import __version__
 from orchestrator.cli.access import access_command, connect_command
+from orchestrator.cli.control import (
+    inject_command,
+    pause_command,
+    resume_command,
+    stop_command,
+)
 from orchestrator.cli.down import down_command
 from orchestrator.cli.errors import run_guarded
 from orchestrator.cli.exercises import exercises_command
 from orchestrator.cli.images import images_group
 from orchestrator.cli.logins import logins_command
 from orchestrator.cli.plan import plan_command
+from orchestrator.cli.run import run_command
 from orchestrator.cli.schema import schema_command
 from orchestrator.cli.status import status_command
 from orchestrator.cli.up import up_command
@@ -51,6 +58,9 @@ cli.add_command(images_group)
 cli.add_command(access_command)
 cli.add_command(connect_command)
 cli.add_command(logins_command)
+cli.add_command(run_command)
+for command in (pause_command, resume_command, stop_command, inject_command):
+    cli.add_command(command)
 
 
 def main() -> None:

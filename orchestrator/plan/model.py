@@ -67,6 +67,8 @@ class PlannedInject(PlanModel):
     target_service: str | None
     steps: tuple[PlannedStep, ...]
     points: int
+    success: dict[str, Any] = {}  # exit_code, contains (rendered), matches
+    secrets: tuple[str, ...] = ()  # the team secrets its steps may see
 
 
 class PlannedCheck(PlanModel):

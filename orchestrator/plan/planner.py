@@ -278,6 +278,11 @@ def _injects(
             source_host="red" if inject.source == "red" else inject.target.host,
             target_host=inject.target.host, target_service=inject.target.service,
             steps=steps, points=inject.points,
+            success={"exit_code": inject.success.exit_code,
+                     "contains": _render(inject.success.contains, inject_context,
+                                         ("injects", index, "success", "contains"), problems),
+                     "matches": inject.success.matches},
+            secrets=inject.secrets,
         ))
     planned.sort(key=lambda inject: (inject.offset, inject.name))
     return tuple(planned)

@@ -1,0 +1,1 @@
+"""The exercise engine: one clock, the inject timeline, checks every tick."""
