@@ -54,6 +54,7 @@ demo: setup
 bench: setup
 	$(PY) -m benchmarks.bench_runtime
 	$(PY) -m benchmarks.bench_provision
+	$(PY) -m benchmarks.bench_engine
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache
