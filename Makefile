@@ -43,13 +43,17 @@ lint: venv
 schema: venv
 	$(RANGECTL) schema -o scenarios/scenario.schema.json
 
+# The demo starts from a clean slate each time: the flagship's two-hour timeline
+# runs at --speed 120 (about a minute), then stays up for a look around.
 demo: setup
 	$(RANGECTL) validate scenarios/arctic-sentinel.yml scenarios/quickstart.yml
 	$(RANGECTL) plan scenarios/arctic-sentinel.yml --teams ottawa
+	-@$(RANGECTL) down --purge --exercise arctic-sentinel >/dev/null 2>&1
 	$(RANGECTL) up scenarios/arctic-sentinel.yml
+	$(RANGECTL) run --exercise arctic-sentinel --speed 120
 	$(RANGECTL) status --exercise arctic-sentinel
-	@echo "The flagship's ranges are up, provisioned and ready. Take them down with:"
-	@echo "  RANGECTL_STATE_DIR=$(RANGECTL_STATE_DIR) $(RANGECTL) down --exercise arctic-sentinel"
+	@echo "The flagship ran end to end; its events are in $(RANGECTL_STATE_DIR)/exercises/arctic-sentinel/."
+	@echo "Take it down with: RANGECTL_STATE_DIR=$(RANGECTL_STATE_DIR) $(RANGECTL) down --exercise arctic-sentinel"
 
 bench: setup
 	$(PY) -m benchmarks.bench_runtime

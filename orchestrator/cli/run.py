@@ -76,7 +76,7 @@ def _run(backend: DockerBackend, state: ExerciseState, plan: Plan,
             engine.on_update = lambda status: live.update(_view(plan, status))
             finished = engine.run(stop)
         signal.signal(signal.SIGINT, previous)
-        return finished, engine.status.now
+        return finished, min(engine.status.now, float(plan.duration))
     finally:
         store.close()
 

@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -41,8 +42,19 @@ def fresh_events(exercise: str) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
-def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(exercise: str) -> None:
+def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(
+    exercise: str, tmp_path: Path
+) -> None:
     fresh_events(exercise)
+    assert rangectl("access", "tallinn", "-o", str(tmp_path / "kit"),
+                    "--exercise", exercise).returncode == 0
+    filed = subprocess.run(
+        ["ssh", "-F", str(tmp_path / "kit" / "ssh_config"), "-o", "BatchMode=yes", "bastion",
+         "incident --host files --technique T1110.001 --indicator 10.0.0.1 "
+         "--summary 'password guessing on files'"],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert filed.returncode == 0, filed.stderr
+    assert "filed" in filed.stdout
     result = rangectl("run", "--exercise", exercise, "--speed", "15", timeout=300)
     assert result.returncode == 0, result.stderr
     assert "finished" in result.stderr
@@ -54,6 +66,15 @@ def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(exercise: st
                 for team, data in events(exercise, "inject.completed")}
     assert outcomes == {(team, name): "succeeded" for team in ("ottawa", "tallinn")
                         for name in ("scan", "ssh-password-guess")}
+    reports = events(exercise, "incident.reported")
+    assert [(team, data["technique"], data["reporter"]) for team, data in reports] == [
+        ("tallinn", "T1110.001", "blue")]
+
+
+def test_white_cell_actions_need_a_running_exercise(exercise: str) -> None:
+    result = rangectl("pause", "--exercise", exercise)
+    assert result.returncode == 2
+    assert "is not running" in result.stderr
 
 
 def test_killed_controller_resumes_without_firing_twice(exercise: str) -> None:
