@@ -22,7 +22,7 @@ from orchestrator.plan import Plan, plan_loaded
 from orchestrator.provision import ProgressSink, TeamProvisioned, provision
 from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBackend
 from orchestrator.runtime.engine_lock import engine_lock
-from orchestrator.runtime.events import EventSink, ignore
+from orchestrator.runtime.events import EventSink, HostChanged, RuntimeEvent, ignore
 from orchestrator.scenario.loader import LoadedScenario
 from orchestrator.secrets import ensure_secrets
 from orchestrator.state import ExerciseRecord, ExerciseState, known_exercises
@@ -90,7 +90,8 @@ def bring_up(
         published = {team: PublishedPort(bind_address, port)
                      for team, port in record.bastion_ports.items()}
         clock = time.monotonic()
-        report = backend.deploy(plan, published, watchers.runtime, max_workers)
+        report = _deploy_recorded(backend, plan, published, watchers.runtime, max_workers,
+                                  state)
     seconds = {"containers": time.monotonic() - clock}
     if not provision_hosts:
         return UpResult(plan, record, report, seconds=seconds)
@@ -110,6 +111,25 @@ def bring_up(
     finally:
         store.close()
     return UpResult(plan, record, report, provisioned, ready, seconds)
+
+
+def _deploy_recorded(backend: RangeBackend, plan: Plan, published: dict[str, PublishedPort],
+                     on_event: EventSink, max_workers: int,
+                     state: ExerciseState) -> DeployReport:
+    """Deploy, recording what happened to each host and network as events."""
+    store = EventStore(state.events_path)
+
+    def record_event(event: RuntimeEvent) -> None:
+        on_event(event)
+        if isinstance(event, HostChanged):
+            store.append(f"host.{event.action}", team=event.team, host=event.host)
+        else:
+            store.append(f"network.{event.action}", team=event.team, network=event.network)
+
+    try:
+        return backend.deploy(plan, published, record_event, max_workers)
+    finally:
+        store.close()
 
 
 def team_access(state: ExerciseState, loaded: LoadedScenario,

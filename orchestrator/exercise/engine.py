@@ -87,6 +87,7 @@ class ExerciseEngine:
         self.control_seq = 0
         self.control_interval = 1.0  # real seconds between looks at white-cell requests
         self.stopped_by_white_cell = False
+        self.started: dict[str, list[float]] = {}  # inject -> when each team's copy began
 
     def run(self, stop: threading.Event) -> bool:
         """Run to the end (True) or until `stop` is set (False); resumable either way."""
@@ -249,4 +250,9 @@ class ExerciseEngine:
                               outcome=result.outcome, started=result.started,
                               ended=result.ended, steps=result.steps)
             self.status.injects.setdefault(result.team, {})[result.inject] = result.outcome
+            starts = self.started.setdefault(result.inject, [])
+            starts.append(result.started)
+            if len(starts) == len(self.plan.teams):
+                self.store.append("inject.skew", inject=result.inject,
+                                  skew_ms=round(1000 * (max(starts) - min(starts)), 1))
         self.running = still

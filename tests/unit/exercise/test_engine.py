@@ -92,6 +92,9 @@ def test_a_whole_exercise_records_every_tick_and_every_inject_once(tmp_path: Pat
     outcomes = {(e.team, e.data["inject"]): e.data["outcome"]
                 for e in store.read("inject.completed")}
     assert set(outcomes.values()) == {"succeeded"}
+    skews = {e.data["inject"]: e.data["skew_ms"] for e in store.read("inject.skew")}
+    assert set(skews) == {"scan", "ssh-password-guess"}
+    assert all(skew >= 0 for skew in skews.values())
     assert [e.kind for e in store.read("exercise.")] == ["exercise.started", "exercise.finished"]
     assert {(team, host) for team, host, _ in backend.commands} == {
         ("ottawa", "red"), ("tallinn", "red")}
