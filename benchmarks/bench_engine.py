@@ -1,7 +1,8 @@
 """`make bench` (third part): the exercise engine on real ranges.
 
-For 2 and 24 teams of a small synthetic range (containers only, every host's
-SSH port checked, an inject that runs `true` from red): checks per second,
+For 2 and 24 teams of a small synthetic range (containers only; each host's
+SSH banner, web page and a scorebot-side command checked every 10 s; injects
+that run `true` from red): checks per second while a tick runs,
 tick jitter (how late each tick starts against its schedule) and inject skew
 (the spread of the moment an inject starts across teams). Targets: >= 500
 checks/s overall, jitter < 100 ms, skew < 1 s at 24 teams.
@@ -20,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from orchestrator.baseline import wait_until_ready
 from orchestrator.deploy import bring_up
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import SystemClock
@@ -30,26 +32,30 @@ from orchestrator.runtime.events import ignore
 from orchestrator.scenario.loader import load_scenario
 from orchestrator.state import ExerciseState
 
-HOSTS = 7
-CHECKS_PER_HOST = 4  # the same SSH port, checked four ways, to load the scorebot
+HOSTS = 7  # web hosts: sshd and nginx answer without provisioning
 
 
 def scenario(teams: int) -> dict[str, Any]:
-    check = {"type": "tcp", "banner": "SSH-2.0"}
+    services = [
+        {"name": "ssh", "port": 22, "check": {"type": "tcp", "banner": "SSH-2.0"}},
+        {"name": "http", "port": 80,
+         "check": {"type": "http", "path": "/", "contains": "provisioned"}},
+        {"name": "diag", "port": 8081, "scored": True,
+         "check": {"type": "command", "run": "true"}},
+    ]
+
     return {
-        "version": 1, "name": f"engine-bench-{teams}", "duration": "12s", "tick": "2s",
+        "version": 1, "name": f"engine-bench-{teams}", "duration": "40s", "tick": "10s",
         "teams": [{"id": f"t{i:02d}", "name": f"Team {i}", "site": "lab", "timezone": "UTC"}
                   for i in range(teams)],
         "networks": [{"name": "lan"}],
-        "hosts": [{"name": f"h{i}", "networks": ["lan"],
-                   "resources": {"memory": "64m", "pids": 64},
-                   "services": [{"name": f"ssh{j}", "port": 22, "check": check}
-                                for j in range(CHECKS_PER_HOST)]}
+        "hosts": [{"name": f"h{i}", "image": "web", "networks": ["lan"],
+                   "resources": {"memory": "64m", "pids": 64}, "services": services}
                   for i in range(HOSTS)],
         "injects": [{"name": "noop", "tactic": "execution", "technique": "T1059",
-                     "at": "3s", "target": {"host": "h0"}, "steps": [{"run": "true"}]},
+                     "at": "5s", "target": {"host": "h0"}, "steps": [{"run": "true"}]},
                     {"name": "noop-2", "tactic": "execution", "technique": "T1059",
-                     "at": "7s", "target": {"host": "h1"}, "steps": [{"run": "true"}]}],
+                     "at": "25s", "target": {"host": "h1"}, "steps": [{"run": "true"}]}],
     }
 
 
@@ -62,9 +68,10 @@ def measure(teams: int, directory: Path) -> dict[str, float]:
     builder = ImageBuilder(backend.api, lambda _event: None)
     try:
         result = bring_up(loaded, backend, builder, exercise=exercise, provision_hosts=False)
-        time.sleep(2)  # sshd makes its host keys on first start
         state = ExerciseState(exercise)
         store = EventStore(state.events_path)
+        # As `rangectl run` does: the clock starts once every team passes its checks.
+        wait_until_ready(backend, result.plan, {}, store, lambda _t, _r: None, timeout=180)
         wall_start = time.time()
         clock = SystemClock(1.0)
         engine = ExerciseEngine(backend, result.plan, {}, store, clock)
