@@ -33,28 +33,23 @@ def _request(exercise: str | None, kind: str, **data: str) -> str:
     return state.exercise
 
 
-@click.command("pause")
-@EXERCISE
-def pause_command(exercise: str | None) -> None:
-    """Hold the exercise clock: no tick, no inject, until `rangectl resume`."""
-    name = _request(exercise, "control.pause")
-    stderr.print(f"asked exercise {name} to pause")
+def _control_command(name: str, kind: str, summary: str) -> click.Command:
+    """A command that only asks the running exercise to do one thing."""
+
+    @click.command(name, help=summary)
+    @EXERCISE
+    def command(exercise: str | None) -> None:
+        stderr.print(f"asked exercise {_request(exercise, kind)} to {name}")
+
+    return command
 
 
-@click.command("resume")
-@EXERCISE
-def resume_command(exercise: str | None) -> None:
-    """Let a paused exercise clock run again from where it stopped."""
-    name = _request(exercise, "control.resume")
-    stderr.print(f"asked exercise {name} to resume")
-
-
-@click.command("stop")
-@EXERCISE
-def stop_command(exercise: str | None) -> None:
-    """End the exercise now (recorded as finished early)."""
-    name = _request(exercise, "control.stop")
-    stderr.print(f"asked exercise {name} to stop")
+pause_command = _control_command(
+    "pause", "control.pause", "Hold the exercise clock: no tick, no inject, until resume.")
+resume_command = _control_command(
+    "resume", "control.resume", "Let a paused exercise clock run again from where it stopped.")
+stop_command = _control_command(
+    "stop", "control.stop", "End the exercise now (recorded as finished early).")
 
 
 @click.command("inject")
