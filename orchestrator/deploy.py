@@ -24,7 +24,7 @@ from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBacke
 from orchestrator.runtime.engine_lock import engine_lock
 from orchestrator.runtime.events import EventSink, HostChanged, RuntimeEvent, ignore
 from orchestrator.scenario.loader import LoadedScenario
-from orchestrator.secrets import ensure_secrets
+from orchestrator.secrets import ensure_secrets, ensure_trainee_passwords
 from orchestrator.state import ExerciseRecord, ExerciseState, known_exercises
 
 BASTION_PORTS = range(22000, 23000)
@@ -136,9 +136,11 @@ def team_access(state: ExerciseState, loaded: LoadedScenario,
                 plan: Plan) -> dict[str, dict[str, Any]]:
     """Each team's trainee accounts and the public half of its key."""
     trainees = {team.id: team.trainees for team in loaded.scenario.teams}
+    passwords = ensure_trainee_passwords(state, plan) if loaded.scenario.access.password else {}
     return {team.team: {
         "users": trainee_accounts(trainees.get(team.team, ())),
         "public_key": ensure_team_key(state, plan.exercise, team.team).public_key,
+        "password": passwords.get(team.team, ""),
     } for team in plan.teams}
 
 

@@ -71,3 +71,13 @@ def ensure_secrets(state: ExerciseState, plan: Plan, declared: tuple[Secret, ...
         write_atomically(path, json.dumps(stored, indent=2, sort_keys=True) + "\n")
         os.chmod(path, 0o600)
     return stored
+
+
+TRAINEE_PASSWORD = "trainee_password"
+
+
+def ensure_trainee_passwords(state: ExerciseState, plan: Plan) -> dict[str, str]:
+    """A password per team for its trainee accounts (when the scenario asks for one)."""
+    stored = ensure_secrets(state, plan, (Secret(name=TRAINEE_PASSWORD, kind="password"),))
+    return {team: values[TRAINEE_PASSWORD] for team, values in stored.items()
+            if TRAINEE_PASSWORD in values}

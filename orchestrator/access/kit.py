@@ -23,7 +23,8 @@ def host_key_alias(exercise: str, team: str, host: str) -> str:
 
 
 def write_kit(directory: Path, record: ExerciseRecord, team: TeamRange, key: TeamKey,
-              host_keys: dict[str, str], user: str = TRAINEE_USER) -> Path:
+              host_keys: dict[str, str], user: str = TRAINEE_USER,
+              password: str | None = None) -> Path:
     """Write the kit into `directory`; return the path of its ssh_config."""
     directory = directory.resolve()
     directory.mkdir(parents=True, exist_ok=True)
@@ -38,6 +39,9 @@ def write_kit(directory: Path, record: ExerciseRecord, team: TeamRange, key: Tea
     config = directory / "ssh_config"
     write_atomically(config, _ssh_config(directory, record, team, user))
     write_atomically(directory / "README.md", _readme(record, team, user))
+    if password:
+        write_atomically(directory / "password", password + "\n")
+        os.chmod(directory / "password", 0o600)
     return config
 
 

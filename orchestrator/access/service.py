@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from orchestrator.access.kit import write_kit
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.plan.model import TeamRange
 from orchestrator.runtime.backend import RangeBackend
+from orchestrator.secrets import TRAINEE_PASSWORD, secrets_path
 from orchestrator.state import ExerciseState
 
 HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub"
@@ -53,4 +55,14 @@ def make_kit(backend: RangeBackend, state: ExerciseState, team: str,
     planned = team_range(state, team)
     key = ensure_team_key(state, record.exercise, team)
     target = directory or key_directory(state, team) / "kit"
-    return write_kit(target, record, planned, key, host_keys(backend, record.exercise, planned))
+    password = _trainee_password(state, team)
+    return write_kit(target, record, planned, key, host_keys(backend, record.exercise, planned),
+                     password=password)
+
+
+def _trainee_password(state: ExerciseState, team: str) -> str | None:
+    path = secrets_path(state)
+    if not path.is_file():
+        return None
+    value = json.loads(path.read_text(encoding="utf-8")).get(team, {}).get(TRAINEE_PASSWORD)
+    return str(value) if value else None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from orchestrator.access.logins import collect_logins
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import Clock
 from orchestrator.exercise.incidents import collect_incidents
@@ -212,8 +213,10 @@ class ExerciseEngine:
                         for c in team.checks]
 
         def incidents(team_index: int) -> int:
+            """The team's new incident reports and bastion logins, as events."""
             team = self.plan.teams[team_index].team
             try:
+                collect_logins(self.backend, self.plan.exercise, [team], self.store)
                 return collect_incidents(self.backend, self.plan.exercise, team, self.store, t)
             except Exception:  # a bastion that does not answer: its reports wait in its spool
                 return 0

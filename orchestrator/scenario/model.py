@@ -299,6 +299,13 @@ def parse_pool(value: Any) -> Any:
     return str(network)
 
 
+class Access(Model):
+    """How trainees log in: always the team's key; a per-team password when asked."""
+
+    password: bool = Field(default=False,
+                           description="also give trainee accounts a per-team password")
+
+
 class Addressing(Model):
     """Where rangectl allocates the teams' subnets from."""
 
@@ -326,6 +333,7 @@ class Scenario(Model):
     injects: tuple[Inject, ...] = ()
     scoring: Scoring = Scoring()
     addressing: Addressing = Addressing()
+    access: Access = Access()
 
     def host(self, name: str) -> Host | None:
         return next((host for host in self.hosts if host.name == name), None)

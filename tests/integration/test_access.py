@@ -7,6 +7,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import paramiko
 import pytest
 
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -19,8 +20,14 @@ pytestmark = pytest.mark.docker
 
 
 @pytest.fixture(scope="module")
-def exercise(backend: DockerBackend) -> Iterator[str]:
-    yield from deployed(backend, SCENARIOS / "quickstart.yml", unique_exercise("access"))
+def exercise(backend: DockerBackend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Quickstart, with a named trainee for Ottawa and per-team trainee passwords."""
+    text = (SCENARIOS / "quickstart.yml").read_text(encoding="utf-8")
+    text = text.replace("timezone: America/Toronto}", "timezone: America/Toronto, "
+                        "trainees: [alice]}") + "\naccess: {password: true}\n"
+    path = tmp_path_factory.mktemp("access") / "quickstart-access.yml"
+    path.write_text(text, encoding="utf-8")
+    yield from deployed(backend, path, unique_exercise("access"))
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +58,9 @@ def test_kit_reaches_every_host_of_its_team_by_name(kits: dict[str, Path]) -> No
 def test_kit_is_complete_and_its_key_private(kits: dict[str, Path]) -> None:
     kit = kits["tallinn"]
     assert {p.name for p in kit.iterdir()} == {"ssh_config", "id_ed25519", "id_ed25519.pub",
-                                               "known_hosts", "README.md"}
+                                               "known_hosts", "README.md", "password"}
     assert (kit / "id_ed25519").stat().st_mode & 0o077 == 0
+    assert (kit / "password").stat().st_mode & 0o077 == 0
     assert "StrictHostKeyChecking yes" in (kit / "ssh_config").read_text(encoding="utf-8")
     assert "ssh -F ssh_config" in (kit / "README.md").read_text(encoding="utf-8")
 
@@ -98,3 +106,20 @@ def test_connect_refuses_an_unknown_host(exercise: str) -> None:
     result = rangectl("connect", "ottawa", "red", "--exercise", exercise)
     assert result.returncode == 2
     assert "team 'ottawa' has no host 'red' to log into" in result.stderr
+
+
+def test_named_trainees_and_the_team_password(exercise: str, kits: dict[str, Path]) -> None:
+    named = ssh(kits["ottawa"], "-l", "alice", "web", "whoami")
+    assert named.stdout.strip() == "alice", named.stderr
+    port = ExerciseState(exercise).load_record().bastion_ports["ottawa"]
+    password = (kits["ottawa"] / "password").read_text(encoding="utf-8").strip()
+    other = (kits["tallinn"] / "password").read_text(encoding="utf-8").strip()
+    assert password != other
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect("127.0.0.1", port=port, username="blue", password=password,
+                   allow_agent=False, look_for_keys=False, timeout=20)
+    client.close()
+    with pytest.raises(paramiko.AuthenticationException):
+        client.connect("127.0.0.1", port=port, username="blue", password=other,
+                       allow_agent=False, look_for_keys=False, timeout=20)
