@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,7 @@ class Watchers:
     runtime: EventSink = ignore
     tasks: ProgressSink = lambda _task: None
     checks: StatusSink = lambda _team, _results: None
+    planned: Callable[[Plan], None] = lambda _plan: None
 
 
 def bring_up(
@@ -79,6 +80,7 @@ def bring_up(
     with engine_lock():
         plan = plan_loaded(loaded, exercise=exercise_id, teams=teams, pool=pool,
                            reserved=backend.reserved_subnets(exercise_id))
+        watchers.planned(plan)
         record = ExerciseRecord(
             exercise=exercise_id, scenario_name=loaded.scenario.name,
             scenario_path=str(loaded.path.resolve()),

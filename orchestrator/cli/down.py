@@ -24,7 +24,7 @@ def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:
     """
     backend = DockerBackend(max_pool_size=max_workers + 4)
     exercise_id = resolve_exercise(backend, exercise)
-    with TeamProgress(Console(stderr=True), {}, "down") as progress:
+    with TeamProgress(Console(stderr=True), "down") as progress:
         report = backend.teardown(exercise_id, progress, max_workers)
     state = ExerciseState(exercise_id)
     if purge:

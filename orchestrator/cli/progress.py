@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -33,24 +32,21 @@ class _LiveProgress:
 class TeamProgress(_LiveProgress):
     """A progress bar per team, advanced by the backend's events (thread-safe)."""
 
-    def __init__(self, console: Console, totals: dict[str, int], verb: str) -> None:
+    def __init__(self, console: Console, verb: str) -> None:
+        self.verb = verb
         self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                                  MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
                                  console=console, transient=False)
-        self.tasks: dict[str, TaskID] = {
-            team: self.progress.add_task(f"{verb} {team}", total=total, last="")
-            for team, total in totals.items()
-        }
-        self.actions: Counter[str] = Counter()
+        self.tasks: dict[str, TaskID] = {}
 
-    @classmethod
-    def for_plan(cls, console: Console, plan: Plan, verb: str) -> TeamProgress:
-        totals = {team.team: len(team.networks) + len(team.hosts) for team in plan.teams}
-        return cls(console, totals, verb)
+    def planned(self, plan: Plan) -> None:
+        """Size each team's bar once `up` knows what it will build."""
+        for team in plan.teams:
+            self.tasks[team.team] = self.progress.add_task(
+                f"{self.verb} {team.team}", total=len(team.networks) + len(team.hosts), last="")
 
     def __call__(self, event: RuntimeEvent) -> None:
         name = getattr(event, "host", None) or getattr(event, "network", "")
-        self.actions[event.action] += 1
         task = self.tasks.get(event.team)
         if task is None:
             task = self.tasks[event.team] = self.progress.add_task(
@@ -67,12 +63,16 @@ def print_image_progress(console: Console) -> Callable[[ImageProgress], None]:
 class ProvisionProgress(_LiveProgress):
     """A line per team while Ansible works: tasks done, and the latest one."""
 
-    def __init__(self, console: Console, teams: list[str]) -> None:
+    def __init__(self, console: Console) -> None:
         self.progress = Progress(TextColumn("[bold]{task.description}"),
                                  TextColumn("{task.completed:>4.0f} tasks"),
                                  TextColumn("{task.fields[last]}"), console=console)
-        self.tasks = {team: self.progress.add_task(f"provision {team}", total=None, last="")
-                      for team in teams}
+        self.tasks: dict[str, TaskID] = {}
+
+    def planned(self, plan: Plan) -> None:
+        for team in plan.teams:
+            self.tasks[team.team] = self.progress.add_task(f"provision {team.team}",
+                                                           total=None, last="")
 
     def __call__(self, event: TaskProgress) -> None:
         task = self.tasks.get(event.team)

@@ -15,7 +15,7 @@ from orchestrator.cli.progress import ProvisionProgress, TeamProgress, print_ima
 from orchestrator.deploy import Watchers, bring_up
 from orchestrator.errors import InvalidInputError
 from orchestrator.images.builder import ImageBuilder
-from orchestrator.plan import plan_loaded
+from orchestrator.plan import Plan
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.scorebot import CheckResult
 
@@ -48,12 +48,14 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
     loaded = load(Path(file))
     backend = DockerBackend(max_pool_size=max_workers + 4)
     builder = ImageBuilder(backend.api, print_image_progress(stderr))
-    preview = plan_loaded(loaded, exercise=exercise, teams=split_teams(teams), pool=pool,
-                          reserved=backend.reserved_subnets(exercise or loaded.scenario.name))
     console = Console(stderr=True)
-    with TeamProgress.for_plan(console, preview, "up") as runtime, \
-            ProvisionProgress(console, [t.team for t in preview.teams]) as tasks:
-        watchers = Watchers(runtime=runtime, tasks=tasks, checks=_show_failing_checks)
+    with TeamProgress(console, "up") as runtime, ProvisionProgress(console) as tasks:
+        def planned(plan: Plan) -> None:
+            runtime.planned(plan)
+            tasks.planned(plan)
+
+        watchers = Watchers(runtime=runtime, tasks=tasks, checks=_show_failing_checks,
+                            planned=planned)
         result = bring_up(loaded, backend, builder, exercise=exercise, teams=split_teams(teams),
                           pool=pool, bind_address=bind_address, max_workers=max_workers,
                           provision_hosts=not no_provision,
