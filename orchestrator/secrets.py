@@ -53,10 +53,16 @@ def secrets_path(state: ExerciseState) -> Path:
     return state.directory / "secrets.json"
 
 
+def load_secrets(state: ExerciseState) -> TeamSecrets:
+    """The exercise's secrets as stored (none before its first `up`)."""
+    path = secrets_path(state)
+    return dict(json.loads(path.read_text(encoding="utf-8"))) if path.is_file() else {}
+
+
 def ensure_secrets(state: ExerciseState, plan: Plan, declared: tuple[Secret, ...]) -> TeamSecrets:
     """Load the exercise's secrets, generating what a team or secret lacks; never rotate."""
     path = secrets_path(state)
-    stored: TeamSecrets = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    stored = load_secrets(state)
     wordlist = weak_passwords()
     changed = False
     for secret in declared:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from orchestrator.access.kit import write_kit
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.plan.model import TeamRange
 from orchestrator.runtime.backend import RangeBackend
-from orchestrator.secrets import TRAINEE_PASSWORD, secrets_path
+from orchestrator.secrets import TRAINEE_PASSWORD, load_secrets
 from orchestrator.state import ExerciseState
 
 HOST_KEY = "/etc/ssh/ssh_host_ed25519_key.pub"
@@ -61,8 +60,4 @@ def make_kit(backend: RangeBackend, state: ExerciseState, team: str,
 
 
 def _trainee_password(state: ExerciseState, team: str) -> str | None:
-    path = secrets_path(state)
-    if not path.is_file():
-        return None
-    value = json.loads(path.read_text(encoding="utf-8")).get(team, {}).get(TRAINEE_PASSWORD)
-    return str(value) if value else None
+    return load_secrets(state).get(team, {}).get(TRAINEE_PASSWORD)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 from typing import Any
@@ -22,7 +21,7 @@ from orchestrator.exercise.engine import EngineStatus, ExerciseEngine, read_prog
 from orchestrator.exercise.run_lock import hold_engine_lock
 from orchestrator.plan import Plan
 from orchestrator.runtime.docker.backend import DockerBackend
-from orchestrator.secrets import secrets_path
+from orchestrator.secrets import load_secrets
 from orchestrator.state import ExerciseState
 
 
@@ -42,9 +41,7 @@ def run_command(exercise: str | None, speed: float) -> None:
     if plan is None:
         raise InvalidInputError(f"exercise '{state.exercise}' has no plan",
                                 "bring it up first: rangectl up FILE")
-    secrets: dict[str, dict[str, str]] = (
-        json.loads(secrets_path(state).read_text(encoding="utf-8"))
-        if secrets_path(state).is_file() else {})
+    secrets = load_secrets(state)
     with hold_engine_lock(state):
         finished, now = _run(backend, state, plan, secrets, speed)
     if finished:
