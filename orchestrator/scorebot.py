@@ -42,7 +42,7 @@ def runner_source() -> str:
 
 def check_spec(check: PlannedCheck, secrets: dict[str, str]) -> dict[str, Any]:
     """What the runner needs for one check: where, how, and the team's real secrets."""
-    spec: dict[str, Any] = {"id": f"{check.host}/{check.service}", "address": check.address,
+    spec: dict[str, Any] = {"id": check.check_id, "address": check.address,
                             "port": check.port}
     for key, value in check.check.items():
         spec[key] = fill_secrets(value, secrets) if isinstance(value, str) else value
@@ -67,7 +67,7 @@ def run_checks(backend: RangeBackend, exercise: str, team: TeamRange,
         raise RuntimeFailureError(
             f"team '{team.team}': the scorebot's check runner failed "
             f"(exit {result.exit_code}): {result.output.strip()[-300:]}") from None
-    by_id = {check.host + "/" + check.service: check for check in team.checks}
+    by_id = {check.check_id: check for check in team.checks}
     return [CheckResult(team.team, by_id[item["id"]].host, by_id[item["id"]].service,
                         item["result"], item["detail"], float(item["elapsed"]))
             for item in document["results"]]

@@ -76,6 +76,6 @@ def render_plan(plan: Plan, console: Console) -> None:
             console.print(injects)
         checks = Table("check", "type", "address", "port")
         for check in team.checks:
-            checks.add_row(f"{check.host}/{check.service}", str(check.check["type"]),
+            checks.add_row(check.check_id, str(check.check["type"]),
                            check.address, f"{check.port}/{check.protocol}")
         console.print(checks)

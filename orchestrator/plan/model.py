@@ -79,6 +79,11 @@ class PlannedCheck(PlanModel):
     protocol: str
     check: dict[str, Any]
 
+    @property
+    def check_id(self) -> str:
+        """How checks are named in results and reports: HOST/SERVICE."""
+        return f"{self.host}/{self.service}"
+
 
 class TeamRange(PlanModel):
     team: str
