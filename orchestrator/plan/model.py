@@ -57,6 +57,15 @@ class PlannedStep(PlanModel):
     timeout: int
 
 
+class PlannedDetection(PlanModel):
+    """What a team must report for detection points, rendered for that team."""
+
+    techniques: tuple[str, ...]
+    indicators: tuple[str, ...]
+    window: int
+    points: int
+
+
 class PlannedInject(PlanModel):
     name: str
     offset: int
@@ -69,6 +78,7 @@ class PlannedInject(PlanModel):
     points: int
     success: dict[str, Any] = {}  # exit_code, contains (rendered), matches
     secrets: tuple[str, ...] = ()  # the team secrets its steps may see
+    detection: PlannedDetection | None = None
 
 
 class PlannedCheck(PlanModel):
@@ -100,6 +110,16 @@ class TeamRange(PlanModel):
         return next(host for host in self.hosts if host.name == name)
 
 
+class PlannedScoring(PlanModel):
+    """The scenario's scoring rules, carried in the plan so scores need nothing else."""
+
+    weights: dict[str, float] = {"availability": 1.0, "defence": 1.0, "detection": 1.0,
+                                 "penalties": 1.0}
+    points_per_check: float = 1.0
+    degraded_factor: float = 0.5
+    penalties: dict[str, int] = {}  # rule -> points taken each time it is broken
+
+
 class Plan(PlanModel):
     exercise: str
     scenario: str
@@ -107,6 +127,7 @@ class Plan(PlanModel):
     duration: int
     tick: int
     teams: tuple[TeamRange, ...]
+    scoring: PlannedScoring = PlannedScoring()
 
     def team(self, team_id: str) -> TeamRange:
         return next(team for team in self.teams if team.team == team_id)

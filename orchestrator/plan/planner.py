@@ -19,10 +19,12 @@ from orchestrator.plan.model import (
     HostRole,
     Plan,
     PlannedCheck,
+    PlannedDetection,
     PlannedHost,
     PlannedInject,
     PlannedNetwork,
     PlannedRoute,
+    PlannedScoring,
     PlannedStep,
     TeamRange,
 )
@@ -33,7 +35,7 @@ from orchestrator.plan.templates import (
     render,
     secret_placeholders,
 )
-from orchestrator.scenario.model import Host, Placement, Scenario, Service, Team
+from orchestrator.scenario.model import Host, Inject, Placement, Scenario, Service, Team
 from orchestrator.scenario.references import inject_offsets
 from orchestrator.scenario.yaml_source import PathKey
 
@@ -82,7 +84,8 @@ def plan_exercise(
     if problems:
         raise TemplateProblemsError(problems)
     return Plan(exercise=exercise_id, scenario=scenario.name, pool=str(pool_network),
-                duration=scenario.duration, tick=scenario.tick, teams=tuple(ranges))
+                duration=scenario.duration, tick=scenario.tick, teams=tuple(ranges),
+                scoring=_scoring(scenario))
 
 
 def _choose_teams(scenario: Scenario, wanted: Sequence[str] | None) -> list[Team]:
@@ -283,9 +286,33 @@ def _injects(
                                          ("injects", index, "success", "contains"), problems),
                      "matches": inject.success.matches},
             secrets=inject.secrets,
+            detection=_detection(inject, index, inject_context, problems),
         ))
     planned.sort(key=lambda inject: (inject.offset, inject.name))
     return tuple(planned)
+
+
+def _detection(
+    inject: Inject, index: int, context: dict[str, Any], problems: list[tuple[PathKey, str]]
+) -> PlannedDetection | None:
+    if inject.detection is None:
+        return None
+    detection = inject.detection
+    indicators = tuple(
+        _render(indicator, context, ("injects", index, "detection", "indicators", i),
+                problems) or ""
+        for i, indicator in enumerate(detection.indicators))
+    return PlannedDetection(techniques=detection.techniques or (inject.technique,),
+                            indicators=indicators, window=detection.window,
+                            points=detection.points)
+
+
+def _scoring(scenario: Scenario) -> PlannedScoring:
+    rules = scenario.scoring
+    return PlannedScoring(
+        weights=rules.weights.model_dump(), points_per_check=rules.availability.points_per_check,
+        degraded_factor=rules.availability.degraded_factor,
+        penalties={penalty.rule: penalty.points for penalty in rules.penalties})
 
 
 def _port_of(scenario: Scenario, host_name: str, service_name: str | None) -> int | None:

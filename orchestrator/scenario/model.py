@@ -26,7 +26,9 @@ Vulnerability = Literal[
     "weak_ssh_password", "web_command_injection", "world_readable_secrets",
     "exposed_admin_service",
 ]
-PenaltyRule = Literal["scored_service_down", "scorebot_blocked", "out_of_scope_action"]
+PenaltyRule = Literal[
+    "scored_service_down", "scorebot_blocked", "false_report", "out_of_scope_action"
+]
 
 
 class Model(BaseModel):

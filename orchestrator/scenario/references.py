@@ -79,6 +79,9 @@ def _unique_names(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
     ):
         key = "id" if section == "teams" else "name"
         yield from _duplicates(items, [(section, i, key) for i in range(len(items))], what, sm)
+    rules = [penalty.rule for penalty in scenario.scoring.penalties]
+    yield from _duplicates(rules, [("scoring", "penalties", i, "rule") for i in range(len(rules))],
+                           "penalty rule", sm)
     # Host names and aliases share one name space: both resolve inside the range.
     names: list[str] = []
     paths: list[PathKey] = []
