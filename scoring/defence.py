@@ -1,0 +1,49 @@
+"""Defence: each inject's points, per team, when blue stopped the attack.
+
+An attack that got through earns nothing (and says so); an inject that could
+not run (`error`) or that the controller lost (`interrupted`) is not held for
+or against anyone. Only a team's first firing of an inject is scored; a
+white-cell re-run is shown, never counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from orchestrator.plan.model import Plan
+from scoring.facts import Facts, InjectFact
+from scoring.lines import LedgerLine
+
+_REASONS = {
+    "blocked": "blocked: the attack did not get through",
+    "succeeded": "succeeded: the attack got through",
+    "error": "not scored: the inject could not run",
+    "interrupted": "not scored: the controller stopped while it ran",
+}
+
+
+def inject_points(plan: Plan, team: str, inject: str) -> int:
+    planned = next((i for i in plan.team(team).injects if i.name == inject), None)
+    return planned.points if planned else 0
+
+
+def inject_void(facts: Facts, firing: InjectFact) -> str:
+    return next((v.reason or "voided by the white cell" for v in facts.inject_voids
+                 if v.inject == firing.inject and v.team in (None, firing.team)), "")
+
+
+def defence_lines(plan: Plan, facts: Facts) -> Iterator[LedgerLine]:
+    teams = {team.team for team in plan.teams}
+    for firing in facts.injects:
+        if firing.outcome is None or firing.team not in teams:
+            continue  # still running: scored when it ends
+        stake = inject_points(plan, firing.team, firing.inject)
+        raw = float(stake) if firing.outcome == "blocked" else 0.0
+        how = " (fired by the white cell)" if firing.manual else ""
+        reason = f"{firing.inject}{how}: {_REASONS.get(firing.outcome, firing.outcome)}"
+        if firing.outcome in ("blocked", "succeeded"):
+            reason += f" ({stake} at stake)"
+        yield LedgerLine(firing.team, "defence", firing.inject, raw, raw, firing.t,
+                         firing.ended_time or firing.fired_time, reason,
+                         (firing.fired_seq, *([firing.ended_seq] if firing.ended_seq else [])),
+                         inject_void(facts, firing))

@@ -1,0 +1,177 @@
+"""The facts scoring needs, read from an exercise's events.
+
+Scores are a pure function of the event store: this module is the one place
+that knows which event kinds matter and what their data means. It is lenient
+with history it cannot use (a tick re-run after a crash keeps its last result;
+a repeated firing of an inject keeps the first) so that every later step can
+be simple and exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+
+class EventLike(Protocol):
+    """What scoring reads of an event (orchestrator.events.store.Event fits)."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def time(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def host(self) -> str | None: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class CheckFact:
+    team: str
+    check: str  # HOST/SERVICE
+    tick: int
+    t: float
+    result: str  # ok, degraded, down, error
+    detail: str
+    seq: int
+    time: str
+
+
+@dataclass(frozen=True)
+class InjectFact:
+    """The scored firing of one inject for one team, and how it ended (if it has)."""
+
+    team: str
+    inject: str
+    t: float
+    technique: str
+    target: str
+    manual: bool
+    fired_seq: int
+    fired_time: str
+    outcome: str | None = None  # succeeded, blocked, error, interrupted; None: still running
+    ended_seq: int | None = None
+    ended_time: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportFact:
+    team: str
+    id: str
+    host: str
+    technique: str
+    indicators: tuple[str, ...]
+    summary: str
+    reporter: str
+    seen: str
+    filed: str
+    t: float  # exercise time it was collected at
+    seq: int
+    time: str
+
+
+@dataclass(frozen=True)
+class InjectVoid:
+    inject: str
+    team: str | None  # None: every team
+    reason: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class CheckVoid:
+    start: float
+    end: float
+    team: str | None
+    check: str | None  # None: every check
+    reason: str
+    seq: int
+
+    def covers(self, fact: CheckFact) -> bool:
+        return (self.start <= fact.t <= self.end
+                and self.team in (None, fact.team) and self.check in (None, fact.check))
+
+
+@dataclass(frozen=True)
+class ManualPenalty:
+    team: str
+    rule: str
+    reason: str
+    t: float
+    seq: int
+    time: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    checks: tuple[CheckFact, ...] = ()
+    injects: tuple[InjectFact, ...] = ()
+    reports: tuple[ReportFact, ...] = ()
+    inject_voids: tuple[InjectVoid, ...] = ()
+    check_voids: tuple[CheckVoid, ...] = ()
+    penalties: tuple[ManualPenalty, ...] = ()
+    repeats: tuple[InjectFact, ...] = field(default=())  # later firings, not scored
+
+
+def read_facts(events: Iterable[EventLike]) -> Facts:
+    checks: dict[tuple[str, str, int], CheckFact] = {}
+    firings: dict[tuple[str, str], InjectFact] = {}
+    repeats: list[InjectFact] = []
+    reports: dict[tuple[str, str], ReportFact] = {}
+    inject_voids: list[InjectVoid] = []
+    check_voids: list[CheckVoid] = []
+    penalties: list[ManualPenalty] = []
+    for event in sorted(events, key=lambda e: e.seq):
+        data, team = event.data, event.team or ""
+        if event.kind == "check.completed":
+            fact = CheckFact(team, f"{event.host}/{data['service']}", int(data["tick"]),
+                             float(data["t"]), str(data["result"]),
+                             str(data.get("detail", "")), event.seq, event.time)
+            checks[(fact.team, fact.check, fact.tick)] = fact  # a re-run tick: the last counts
+        elif event.kind == "inject.fired":
+            firing = InjectFact(team, str(data["inject"]), float(data["t"]),
+                                str(data.get("technique", "")), str(data.get("target", "")),
+                                bool(data.get("manual")), event.seq, event.time)
+            if (team, firing.inject) in firings:
+                repeats.append(firing)
+            else:
+                firings[(team, firing.inject)] = firing
+        elif event.kind in ("inject.completed", "inject.interrupted"):
+            key = (team, str(data["inject"]))
+            current = firings.get(key)
+            if current is not None and current.outcome is None:
+                outcome = str(data.get("outcome", "interrupted"))
+                firings[key] = replace(current, outcome=outcome, ended_seq=event.seq,
+                                       ended_time=event.time)
+        elif event.kind == "incident.reported":
+            report = ReportFact(
+                team, str(data.get("id", event.seq)), str(event.host or ""),
+                str(data.get("technique", "")),
+                tuple(str(i) for i in data.get("indicators") or ()),
+                str(data.get("summary", "")), str(data.get("reporter", "")),
+                str(data.get("seen", "")), str(data.get("filed", "")),
+                float(data.get("t", 0.0)), event.seq, event.time)
+            reports.setdefault((team, report.id), report)
+        elif event.kind == "void.inject":
+            inject_voids.append(InjectVoid(str(data["inject"]), event.team,
+                                           str(data.get("reason", "")), event.seq))
+        elif event.kind == "void.checks":
+            check_voids.append(CheckVoid(float(data["start"]), float(data["end"]), event.team,
+                                         data.get("check"), str(data.get("reason", "")),
+                                         event.seq))
+        elif event.kind == "penalty.applied":
+            penalties.append(ManualPenalty(team, str(data["rule"]), str(data.get("reason", "")),
+                                           float(data.get("t", 0.0)), event.seq, event.time))
+    return Facts(
+        checks=tuple(sorted(checks.values(), key=lambda c: (c.team, c.check, c.tick))),
+        injects=tuple(sorted(firings.values(), key=lambda i: (i.team, i.t, i.inject))),
+        reports=tuple(sorted(reports.values(), key=lambda r: r.seq)),
+        inject_voids=tuple(inject_voids), check_voids=tuple(check_voids),
+        penalties=tuple(penalties), repeats=tuple(repeats))
+
