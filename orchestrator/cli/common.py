@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Any
 
 import click
 
+from orchestrator.cli.errors import stderr
+from orchestrator.errors import InvalidInputError
 from orchestrator.images.catalog import known_images, known_roles
 from orchestrator.scenario.loader import LoadedScenario, load_scenario
 from orchestrator.scenario.references import ReferenceContext
@@ -28,3 +31,14 @@ def split_teams(value: str | None) -> list[str] | None:
     if not value:
         return None
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def check_bind(address: str, warning: str) -> None:
+    """Refuse what is not an IPv4 address; warn loudly about anything but loopback."""
+    try:
+        parsed = ipaddress.IPv4Address(address)
+    except ValueError:
+        raise InvalidInputError(f"--bind {address} is not an IPv4 address",
+                                "use 127.0.0.1 (default) or an address of this machine") from None
+    if not parsed.is_loopback:
+        stderr.print(f"[bold red]WARNING:[/bold red] {warning.format(address=address)}")

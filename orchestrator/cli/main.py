@@ -20,8 +20,12 @@ from orchestrator.cli.exercises import exercises_command
 from orchestrator.cli.images import images_group
 from orchestrator.cli.logins import logins_command
 from orchestrator.cli.plan import plan_command
+from orchestrator.cli.report import report_command
+from orchestrator.cli.rulings import penalize_command, void_group
 from orchestrator.cli.run import run_command
 from orchestrator.cli.schema import schema_command
+from orchestrator.cli.score import score_command
+from orchestrator.cli.serve import serve_command
 from orchestrator.cli.status import status_command
 from orchestrator.cli.up import up_command
 from orchestrator.cli.validate import validate_command
@@ -60,6 +64,8 @@ cli.add_command(connect_command)
 cli.add_command(logins_command)
 cli.add_command(run_command)
 for command in (pause_command, resume_command, stop_command, inject_command):
+    cli.add_command(command)
+for command in (score_command, serve_command, report_command, void_group, penalize_command):
     cli.add_command(command)
 
 

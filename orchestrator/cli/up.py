@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from orchestrator.cli.common import load, split_teams
+from orchestrator.cli.common import check_bind, load, split_teams
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.plan import EXERCISE_OPTION, POOL_OPTION, TEAMS_OPTION
 from orchestrator.cli.progress import ProvisionProgress, TeamProgress, print_image_progress
 from orchestrator.deploy import Watchers, bring_up
-from orchestrator.errors import InvalidInputError
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import Plan
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -44,7 +42,8 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
     from its scorebot. Idempotent: run it again and nothing changes; after an
     interruption it finishes the job.
     """
-    _check_bind(bind_address)
+    check_bind(bind_address, "the bastions will listen on {address}: anyone who can reach "
+               "this machine there can try to log in. Only the teams' keys are accepted.")
     loaded = load(Path(file))
     backend = DockerBackend(max_pool_size=max_workers + 4)
     builder = ImageBuilder(backend.api, print_image_progress(stderr))
@@ -73,18 +72,6 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
     stderr.print(f"  took {timing}")
     for team, port in result.record.bastion_ports.items():
         stderr.print(f"  team {team}: bastion ssh on {result.record.bind_address}:{port}")
-
-
-def _check_bind(address: str) -> None:
-    try:
-        parsed = ipaddress.IPv4Address(address)
-    except ValueError:
-        raise InvalidInputError(f"--bind {address} is not an IPv4 address",
-                                "use 127.0.0.1 (default) or an address of this machine") from None
-    if not parsed.is_loopback:
-        stderr.print(f"[bold red]WARNING:[/bold red] the bastions will listen on {address}: "
-                     "anyone who can reach this machine there can try to log in. Only the "
-                     "teams' keys are accepted.")
 
 
 def _show_failing_checks(team: str, results: list[CheckResult]) -> None:

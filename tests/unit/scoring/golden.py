@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from functools import cache
+from pathlib import Path
 
-from orchestrator.events.store import Event
+from orchestrator.events.store import Event, EventStore
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.scenario.loader import load_scenario
+from orchestrator.state import ExerciseRecord, ExerciseState
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "fixtures" / "scoring"
@@ -41,3 +44,21 @@ def compare_golden(name: str, document: object) -> None:
     assert json.loads(text) == json.loads(path.read_text(encoding="utf-8")), \
         f"{name} differs from its golden file; if the change is intended, " \
         "run with UPDATE_GOLDEN=1 and review the diff"
+
+
+def golden_exercise(state_root: Path) -> ExerciseState:
+    """An exercise state directory holding the golden plan and events, as `up` and `run`
+    would have left it (with the events' own sequence numbers and times)."""
+    plan = golden_plan()
+    state = ExerciseState(plan.exercise, root=state_root)
+    state.save_record(ExerciseRecord(plan.exercise, plan.scenario,
+                                     str(GOLDEN / "scenario.yml"),
+                                     tuple(team.team for team in plan.teams)))
+    state.save_plan(plan)
+    EventStore(state.events_path).close()
+    with sqlite3.connect(state.events_path) as db:
+        db.executemany("INSERT INTO events (seq, time, kind, team, host, data) "
+                       "VALUES (?, ?, ?, ?, ?, ?)",
+                       [(e.seq, e.time, e.kind, e.team, e.host, json.dumps(e.data))
+                        for e in golden_events()])
+    return state

@@ -1,0 +1,134 @@
+"""White-cell rulings after the fact: void an inject or a check window, apply a penalty.
+
+A ruling is an event with a reason, like everything else in an exercise; the
+scores are recomputed from the events, so a ruling changes exactly the ledger
+lines that depended on what it names, and the report shows it. Rulings need
+no running exercise and no Docker engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import click
+
+from orchestrator.cli.errors import stderr
+from orchestrator.cli.scored import read_events, record_event, scored_exercise
+from orchestrator.errors import InvalidInputError
+from orchestrator.plan.model import Plan
+from orchestrator.scenario.types import parse_duration
+from orchestrator.state import ExerciseState
+from scoring.report.document import exercise_status
+from scoring.scoreboard import score_exercise
+
+EXERCISE = click.option("--exercise", help="Exercise id (default: the only one).")
+REASON = click.option("--reason", required=True,
+                      help="Why, in one line; shown in the ledger and the report.")
+
+
+def _one_of(kind: str, value: str, known: list[str]) -> str:
+    if value in known:
+        return value
+    close = difflib.get_close_matches(value, known, n=1)
+    raise InvalidInputError(f"no {kind} '{value}' in this exercise",
+                            f"did you mean '{close[0]}'?" if close
+                            else f"{kind}s: {', '.join(known)}")
+
+
+def _team(plan: Plan, team: str | None) -> str | None:
+    return None if team is None else _one_of("team", team, [t.team for t in plan.teams])
+
+
+def _seconds(option: str, value: str) -> int:
+    try:
+        return int(parse_duration(value.strip()))
+    except ValueError as exc:
+        raise InvalidInputError(f"{option}: {exc}",
+                                "exercise time like 90s, 25m or 1h10m") from None
+
+
+def _totals(state: ExerciseState, plan: Plan) -> dict[str, float]:
+    _ledger, board = score_exercise(plan, read_events(state))
+    return {team.team: team.total for team in board.teams}
+
+
+def _record(state: ExerciseState, plan: Plan, what: str, kind: str, team: str | None,
+            **data: Any) -> None:
+    """Record the ruling, then say what it changed, team by team."""
+    if not str(data.get("reason", "")).strip():
+        raise InvalidInputError("--reason is empty", "say why, in one line")
+    before = _totals(state, plan)
+    seq = record_event(state, kind, team, **data)
+    after = _totals(state, plan)
+    stderr.print(f"recorded {what} (event {seq})")
+    for team_id, total in after.items():
+        change = round(total - before[team_id], 2)
+        note = f"{change:+g}" if change else "no change"
+        stderr.print(f"  {team_id}: {before[team_id]:g} -> {total:g} ({note})")
+
+
+@click.group("void")
+def void_group() -> None:
+    """Void an inject or a window of checks (white cell); every score is recomputed."""
+
+
+@void_group.command("inject")
+@click.argument("name")
+@click.option("--team", help="Only this team's copy (default: every team's).")
+@REASON
+@EXERCISE
+def void_inject(name: str, team: str | None, reason: str, exercise: str | None) -> None:
+    """Void inject NAME: its defence and detection lines count nothing."""
+    state, plan = scored_exercise(exercise)
+    inject = _one_of("inject", name, [i.name for t in plan.teams[:1] for i in t.injects])
+    team_id = _team(plan, team)
+    _record(state, plan, f"void of inject {inject} for {team_id or 'every team'}",
+            "void.inject", team_id, inject=inject, reason=reason.strip())
+
+
+@void_group.command("checks")
+@click.option("--from", "start", required=True, help="Exercise time the window starts, e.g. 25m.")
+@click.option("--to", "end", required=True, help="Exercise time it ends (included), e.g. 31m.")
+@click.option("--team", help="Only this team (default: every team).")
+@click.option("--check", help="Only this check, as HOST/SERVICE (default: every check).")
+@REASON
+@EXERCISE
+def void_checks(start: str, end: str, team: str | None, check: str | None, reason: str,
+                exercise: str | None) -> None:
+    """Void the check results of a window: no availability points, no outage penalty."""
+    state, plan = scored_exercise(exercise)
+    first, last = _seconds("--from", start), _seconds("--to", end)
+    if last < first:
+        raise InvalidInputError(f"--to {end} is before --from {start}",
+                                "give the window's start first")
+    team_id = _team(plan, team)
+    if check is not None:
+        check = _one_of("check", check, sorted({c.check_id for t in plan.teams
+                                                for c in t.checks}))
+    _record(state, plan, f"void of {check or 'every check'} for {team_id or 'every team'} "
+            f"from {first} s to {last} s", "void.checks", team_id, start=first, end=last,
+            check=check, reason=reason.strip())
+
+
+@click.command("penalize")
+@click.argument("team")
+@click.option("--rule", default="out_of_scope_action", show_default=True,
+              help="A penalty rule the scenario lists under scoring.penalties.")
+@click.option("--at", "at", help="Exercise time it happened (default: now in the exercise).")
+@REASON
+@EXERCISE
+def penalize_command(team: str, rule: str, at: str | None, reason: str,
+                     exercise: str | None) -> None:
+    """Take a penalty rule's points from TEAM (white cell), with the reason."""
+    state, plan = scored_exercise(exercise)
+    team_id = _team(plan, team)
+    if rule not in plan.scoring.penalties:
+        raise InvalidInputError(
+            f"the scenario has no penalty rule '{rule}'",
+            f"add it under scoring.penalties, e.g. - {{rule: {rule}, points: 25}}"
+            if not plan.scoring.penalties else
+            "rules: " + ", ".join(sorted(plan.scoring.penalties)))
+    t = _seconds("--at", at) if at else float(exercise_status(read_events(state))["t"])
+    _record(state, plan, f"{rule} penalty for {team_id}", "penalty.applied", team_id,
+            rule=rule, t=t, reason=reason.strip())

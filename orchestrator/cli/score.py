@@ -1,0 +1,79 @@
+"""`rangectl score`: the scoreboard, once or live (`--watch`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import click
+from rich.console import Console, Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from orchestrator.cli.scored import read_events, scored_exercise
+from scoring.report.document import exercise_status
+from scoring.report.render import clock
+from scoring.scoreboard import score_exercise
+
+
+def scoreboard_document(exercise: str | None) -> dict[str, Any]:
+    """The scoreboard as `score -o json` prints it; the report's standings are the same."""
+    state, plan = scored_exercise(exercise)
+    events = read_events(state)
+    _ledger, board = score_exercise(plan, events)
+    return {**board.to_json(), "status": exercise_status(events), "duration": plan.duration}
+
+
+def scoreboard_view(document: dict[str, Any]) -> Group:
+    status = document["status"]
+    head = Text(f"exercise {document['exercise']} · {status['state']} · "
+                f"{clock(status['t'])} of {clock(document['duration'])} · "
+                f"tick {max(status['last_tick'], 0)}")
+    table = Table("rank")
+    table.add_column("team", no_wrap=True)
+    for column in (*document["categories"], "total"):
+        table.add_column(column, justify="right")
+    for team in document["teams"]:
+        table.add_row(str(team["rank"]), team["name"],
+                      *(f"{team['categories'][c]:g}" for c in document["categories"]),
+                      f"[bold]{team['total']:g}[/bold]")
+    return Group(head, table)
+
+
+@click.command("score")
+@click.option("--exercise", help="Exercise id (default: the only one).")
+@click.option("--output", "-o", "output", type=click.Choice(["table", "json"]), default="table")
+@click.option("--watch", is_flag=True, help="Keep the scoreboard live until Ctrl-C.")
+@click.option("--interval", type=click.FloatRange(0.2, 3600), default=2.0, show_default=True,
+              help="With --watch: seconds between updates.")
+def score_command(exercise: str | None, output: str, watch: bool, interval: float) -> None:
+    """Show the scoreboard: each team's points per category, total and rank.
+
+    Scores are recomputed from the exercise's events each time: every figure is
+    the sum of ledger lines that `rangectl report` lists.
+    """
+    document = scoreboard_document(exercise)
+    if not watch:
+        if output == "json":
+            click.echo(json.dumps(document, indent=2))
+        else:
+            Console().print(scoreboard_view(document))
+        return
+    try:
+        if output == "json":  # one line per change, for other tools to follow
+            last = ""
+            while True:
+                line = json.dumps(document, sort_keys=True)
+                if line != last:
+                    click.echo(line)
+                    last = line
+                time.sleep(interval)
+                document = scoreboard_document(exercise)
+        with Live(scoreboard_view(document), auto_refresh=False) as live:
+            while True:
+                time.sleep(interval)
+                live.update(scoreboard_view(scoreboard_document(exercise)), refresh=True)
+    except KeyboardInterrupt:
+        return

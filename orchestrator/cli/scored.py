@@ -1,0 +1,45 @@
+"""What the scoring commands read: an exercise's plan and its events.
+
+Scores are recomputed from these each time, never stored, so the commands
+need no Docker engine: an exercise that is down (but not purged) can still be
+scored, voided and reported on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.deploy import resolve_exercise
+from orchestrator.errors import InvalidInputError
+from orchestrator.events.store import Event, EventStore
+from orchestrator.plan.model import Plan
+from orchestrator.state import ExerciseState
+
+
+def scored_exercise(exercise: str | None) -> tuple[ExerciseState, Plan]:
+    state = ExerciseState(resolve_exercise(None, exercise))
+    state.load_record()  # a clear error when there is no such exercise
+    plan = state.load_plan()
+    if plan is None:
+        raise InvalidInputError(f"exercise '{state.exercise}' has no plan to score against",
+                                "bring it up first: rangectl up FILE")
+    return state, plan
+
+
+def read_events(state: ExerciseState) -> list[Event]:
+    if not state.events_path.exists():
+        return []
+    store = EventStore(state.events_path)
+    try:
+        return list(store.read())
+    finally:
+        store.close()
+
+
+def record_event(state: ExerciseState, kind: str, team: str | None = None,
+                 **data: Any) -> int:
+    store = EventStore(state.events_path)
+    try:
+        return store.append(kind, team=team, by="white-cell", **data)
+    finally:
+        store.close()

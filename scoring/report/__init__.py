@@ -1,0 +1,1 @@
+"""The after-action report: one document, written as JSON, Markdown or HTML."""
