@@ -28,13 +28,15 @@ def state_dir(tmp_path: Path) -> Path:
 def score_json(state_dir: Path) -> dict[str, Any]:
     result = rangectl("score", "-o", "json", state_dir=state_dir)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
 
 
 def report_json(state_dir: Path) -> dict[str, Any]:
     result = rangectl("report", "--format", "json", "-o", "-", state_dir=state_dir)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
 
 
 class StandingsParser(HTMLParser):
@@ -51,7 +53,7 @@ class StandingsParser(HTMLParser):
         if tag == "table" and found.get("class") == "standings":
             self.in_table = True
         elif tag == "tr" and self.in_table and found.get("data-team"):
-            self.team = found["data-team"]
+            self.team = str(found["data-team"])
             self.rows[self.team] = []
         elif tag == "td" and self.team:
             self.rows[self.team].append("")
