@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 RANGECTL := $(VENV)/bin/rangectl
 export RANGECTL_STATE_DIR ?= $(CURDIR)/.rangectl
 
-.PHONY: setup venv docker images test unit lint demo bench schema clean help
+.PHONY: setup venv docker browser images test unit lint demo bench schema clean help
 
 help:
 	@echo "make demo   - set everything up and run the flagship exercise (arctic-sentinel)"
@@ -22,11 +22,14 @@ venv:
 docker:
 	@bash scripts/ensure-docker.sh
 
+browser:
+	@bash scripts/ensure-browser.sh
+
 images: venv docker
 	@bash images/base/bootstrap.sh
 	@$(RANGECTL) images build
 
-setup: venv images
+setup: venv images browser
 
 unit: venv
 	$(PY) -m pytest tests/unit -q
@@ -52,7 +55,9 @@ demo: setup
 	$(RANGECTL) up scenarios/arctic-sentinel.yml
 	$(RANGECTL) run --exercise arctic-sentinel --speed 120
 	$(RANGECTL) status --exercise arctic-sentinel
-	@echo "The flagship ran end to end; its events are in $(RANGECTL_STATE_DIR)/exercises/arctic-sentinel/."
+	$(RANGECTL) score --exercise arctic-sentinel
+	$(RANGECTL) report --exercise arctic-sentinel
+	@echo "The flagship ran end to end; open the after-action report above in a browser."
 	@echo "Take it down with: RANGECTL_STATE_DIR=$(RANGECTL_STATE_DIR) $(RANGECTL) down --exercise arctic-sentinel"
 
 bench: setup

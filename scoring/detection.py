@@ -7,7 +7,8 @@ was collected within the inject's detection window after it fired. Each
 report is given to the earliest such inject not yet detected; a second report
 of an inject already detected is a duplicate (no points, no penalty); a
 report that matches an inject only after its window is late (no points, no
-penalty); a report that matches no inject at all is a false report (the
+penalty); a report that matches no inject at all, or only one that had not
+fired yet when the report was collected, is a false report (the
 `false_report` penalty, when the scenario has one).
 
 Credit falls with time to detect: full points at once, half at the end of
@@ -88,8 +89,9 @@ def match_reports(plan: Plan, facts: Facts) -> list[ReportMatch]:
             firing = min(in_window, key=lambda f: (f.t, f.inject))
             matches.append(ReportMatch(report, "duplicate", firing,
                                        detected[(report.team, firing.inject)]))
-        elif about:
-            matches.append(ReportMatch(report, "late", max(about, key=lambda f: (f.t, f.inject))))
+        elif late := [firing for firing in about
+                      if report.t - firing.t > detection_rule(plan, firing).window]:
+            matches.append(ReportMatch(report, "late", max(late, key=lambda f: (f.t, f.inject))))
         else:
             matches.append(ReportMatch(report, "false"))
     return matches

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -42,22 +43,40 @@ def fresh_events(exercise: str) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
+def wait_for_event(exercise: str, kind: str, process: subprocess.Popen[bytes],
+                   timeout: float = 120, **data: object) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(all(d.get(k) == v for k, v in data.items()) for _, d in events(exercise, kind)):
+        assert process.poll() is None, f"the run ended before {kind} {data}"
+        assert time.monotonic() < deadline, f"no {kind} {data} within {timeout} s"
+        time.sleep(0.1)
+
+
 def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(
     exercise: str, tmp_path: Path
 ) -> None:
     fresh_events(exercise)
     assert rangectl("access", "tallinn", "-o", str(tmp_path / "kit"),
                     "--exercise", exercise).returncode == 0
-    filed = subprocess.run(
-        ["ssh", "-F", str(tmp_path / "kit" / "ssh_config"), "-o", "BatchMode=yes", "bastion",
-         "incident --host files --technique T1110.001 --indicator 10.0.0.1 "
-         "--summary 'password guessing on files'"],
-        capture_output=True, text=True, timeout=60, check=False)
-    assert filed.returncode == 0, filed.stderr
-    assert "filed" in filed.stdout
-    result = rangectl("run", "--exercise", exercise, "--speed", "15", timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "finished" in result.stderr
+    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", "5"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        # Tallinn sees the password guess and reports it from its bastion, mid-run.
+        wait_for_event(exercise, "inject.fired", process, inject="ssh-password-guess")
+        filed = subprocess.run(
+            ["ssh", "-F", str(tmp_path / "kit" / "ssh_config"), "-o", "BatchMode=yes",
+             "bastion", "incident --host files --technique T1110.001 --indicator 10.0.0.1 "
+             "--summary 'password guessing on files'"],
+            capture_output=True, text=True, timeout=60, check=False)
+        assert filed.returncode == 0, filed.stderr
+        assert "filed" in filed.stdout
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert b"finished" in stderr
     ticks = [int(data["tick"]) for _, data in events(exercise, "tick.completed")]  # type: ignore[call-overload]
     assert ticks == list(range(10))
     checks = Counter(team for team, _ in events(exercise, "check.completed"))
@@ -69,6 +88,33 @@ def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(
     reports = events(exercise, "incident.reported")
     assert [(team, data["technique"], data["reporter"]) for team, data in reports] == [
         ("tallinn", "T1110.001", "blue")]
+    assert_scores_and_reports_agree(exercise, tmp_path)
+
+
+def assert_scores_and_reports_agree(exercise: str, tmp_path: Path) -> None:
+    """score, the JSON report and the HTML report of a run tell one story."""
+    score = rangectl("score", "--exercise", exercise, "-o", "json")
+    assert score.returncode == 0, score.stderr
+    board = json.loads(score.stdout)
+    report = rangectl("report", "--exercise", exercise, "--format", "json", "-o", "-")
+    assert report.returncode == 0, report.stderr
+    document = json.loads(report.stdout)
+    assert document["standings"] == board["teams"]
+    for team in board["teams"]:
+        lines = [line for line in document["ledger"] if line["team"] == team["team"]]
+        assert team["total"] == pytest.approx(sum(line["points"] for line in lines))
+        assert team["total"] > 0
+    judged = [(i["team"], i["status"], i["inject"]) for i in document["incidents"]]
+    assert judged == [("tallinn", "detected", "ssh-password-guess")]
+    detection = {t["team"]: t["categories"]["detection"] for t in board["teams"]}
+    assert detection["tallinn"] > 0
+    assert detection["ottawa"] == 0
+    html = rangectl("report", "--exercise", exercise, "-o", str(tmp_path / "report.html"))
+    assert html.returncode == 0, html.stderr
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for team in board["teams"]:
+        assert f'<td class="num total"><b><a href="#ledger-{team["team"]}">{team["total"]:g}' \
+            in text
 
 
 def test_white_cell_actions_need_a_running_exercise(exercise: str) -> None:

@@ -28,10 +28,10 @@ def golden_events() -> list[Event]:
 
 
 def with_event(events: list[Event], kind: str, team: str | None = None,
-               **data: object) -> list[Event]:
+               host: str | None = None, **data: object) -> list[Event]:
     """The events plus one more, appended as the CLI would."""
     seq = max(event.seq for event in events) + 1
-    return [*events, Event(seq, "2026-11-24T15:00:00.000+00:00", kind, team, None, dict(data))]
+    return [*events, Event(seq, "2026-11-24T15:00:00.000+00:00", kind, team, host, dict(data))]
 
 
 def compare_golden(name: str, document: object) -> None:

@@ -159,3 +159,15 @@ def test_a_rule_the_scenario_does_not_list_costs_nothing() -> None:
     assert len(false) == 1
     assert false[0].points == 0.0
     assert "matches no inject" in false[0].reason
+
+
+def test_a_report_collected_before_its_inject_fired_is_a_false_report() -> None:
+    events = with_event(golden_events(), "incident.reported", "tallinn", "files", t=40.0,
+                        id="early", technique="T1110.001", indicators=[], summary="guess")
+    ledger = compute_ledger(golden_plan(), events)
+    false = lines_of(ledger.lines, "tallinn", "penalties", "false_report")
+    assert [line.reason for line in false] == [
+        "false report early (files, T1110.001): it matches no inject"]
+    # b1, collected after guess fired, still detects it
+    assert [line.subject for line in lines_of(ledger.lines, "tallinn", "detection")
+            if line.raw > 0] == ["guess"]
