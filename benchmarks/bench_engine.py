@@ -14,7 +14,6 @@ import os
 import statistics
 import tempfile
 import threading
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -72,10 +71,12 @@ def measure(teams: int, directory: Path) -> dict[str, float]:
         store = EventStore(state.events_path)
         # As `rangectl run` does: the clock starts once every team passes its checks.
         wait_until_ready(backend, result.plan, {}, store, lambda _t, _r: None, timeout=180)
-        wall_start = time.time()
         clock = SystemClock(1.0)
         engine = ExerciseEngine(backend, result.plan, {}, store, clock)
         engine.run(threading.Event())
+        # The clock runs from the moment the exercise starts (after the engine has
+        # started its scorebot and bastion sessions, with the clock held).
+        wall_start = _epoch(next(store.read("exercise.started")).time)
         ticks = list(store.read("tick.completed"))
         checks = list(store.read("check.completed"))
         fired: dict[str, list[float]] = {}

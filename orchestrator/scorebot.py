@@ -16,7 +16,7 @@ from orchestrator.errors import RuntimeFailureError
 from orchestrator.images.catalog import project_root
 from orchestrator.plan.model import PlannedCheck, TeamRange
 from orchestrator.plan.templates import fill_secrets
-from orchestrator.runtime.backend import RangeBackend
+from orchestrator.runtime.backend import HostSession, RangeBackend
 
 CHECK_RESULTS = ("ok", "degraded", "down", "error")
 
@@ -51,23 +51,73 @@ def check_spec(check: PlannedCheck, secrets: dict[str, str]) -> dict[str, Any]:
     return spec
 
 
+def _longest(specs: list[dict[str, Any]]) -> float:
+    return max(float(spec.get("timeout", 5)) for spec in specs) + 10
+
+
+def _results(team: TeamRange, output: str, what: str) -> list[CheckResult]:
+    try:
+        document = json.loads(output.strip().splitlines()[-1])
+        by_id = {check.check_id: check for check in team.checks}
+        return [CheckResult(team.team, by_id[item["id"]].host, by_id[item["id"]].service,
+                            item["result"], item["detail"], float(item["elapsed"]))
+                for item in document["results"]]
+    except (IndexError, KeyError, TypeError, ValueError):
+        raise RuntimeFailureError(f"team '{team.team}': the scorebot's check runner failed "
+                                  f"({what}): {output.strip()[-300:]}") from None
+
+
 def run_checks(backend: RangeBackend, exercise: str, team: TeamRange,
                secrets: dict[str, str]) -> list[CheckResult]:
-    """Every check of the team, concurrently, from its scorebot."""
+    """Every check of the team, concurrently, from its scorebot, in one exec."""
     specs = [check_spec(check, secrets) for check in team.checks]
     if not specs:
         return []
-    longest = max(float(spec.get("timeout", 5)) for spec in specs)
     result = backend.exec(exercise, team.team, "scorebot",
                           ["python3", "-c", runner_source(), json.dumps({"checks": specs})],
-                          timeout=longest + 10)
-    try:
-        document = json.loads(result.output.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        raise RuntimeFailureError(
-            f"team '{team.team}': the scorebot's check runner failed "
-            f"(exit {result.exit_code}): {result.output.strip()[-300:]}") from None
-    by_id = {check.check_id: check for check in team.checks}
-    return [CheckResult(team.team, by_id[item["id"]].host, by_id[item["id"]].service,
-                        item["result"], item["detail"], float(item["elapsed"]))
-            for item in document["results"]]
+                          timeout=_longest(specs))
+    return _results(team, result.output, f"exit {result.exit_code}")
+
+
+class Scorebot:
+    """A team's check runner, kept running on its scorebot for a whole exercise.
+
+    The first tick starts it (one attached exec); every later tick is one line
+    in and one line out. A session that broke (the scorebot restarted, the
+    runner died) is started again once, in the same tick, before the tick's
+    checks are given up as `error`.
+    """
+
+    def __init__(self, backend: RangeBackend, exercise: str, team: TeamRange,
+                 secrets: dict[str, str]) -> None:
+        self.backend = backend
+        self.exercise = exercise
+        self.team = team
+        self.specs = [check_spec(check, secrets) for check in team.checks]
+        self.session: HostSession | None = None
+
+    def open(self) -> HostSession:
+        if self.session is None:
+            self.session = self.backend.open_session(
+                self.exercise, self.team.team, "scorebot",
+                ["python3", "-c", runner_source(), "--serve"])
+        return self.session
+
+    def run(self) -> list[CheckResult]:
+        if not self.specs:
+            return []
+        request = json.dumps({"checks": self.specs})
+        for attempt in (1, 2):
+            try:
+                answer = self.open().request(request, _longest(self.specs))
+                return _results(self.team, answer, "its session")
+            except Exception:  # the engine, the session or the runner: start afresh
+                self.close()
+                if attempt == 2:
+                    raise
+        return []  # not reached: the second attempt returns or raises
+
+    def close(self) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None

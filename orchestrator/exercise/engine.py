@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from orchestrator.access.logins import collect_logins
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import Clock
-from orchestrator.exercise.incidents import collect_incidents
+from orchestrator.exercise.incidents import IncidentCollector
 from orchestrator.exercise.injects import InjectResult, run_inject
 from orchestrator.plan.model import Plan, PlannedInject
 from orchestrator.runtime.backend import RangeBackend
-from orchestrator.scorebot import CheckResult, run_checks
+from orchestrator.scorebot import CheckResult, Scorebot
 
 
 @dataclass
@@ -89,6 +89,10 @@ class ExerciseEngine:
         self.control_interval = 1.0  # real seconds between looks at white-cell requests
         self.stopped_by_white_cell = False
         self.started: dict[str, list[float]] = {}  # inject -> when each team's copy began
+        self.scorebots = [Scorebot(backend, plan.exercise, team, secrets.get(team.team, {}))
+                          for team in plan.teams]
+        self.collectors = [IncidentCollector(backend, plan.exercise, team.team, store)
+                           for team in plan.teams]
 
     def run(self, stop: threading.Event) -> bool:
         """Run to the end (True) or until `stop` is set (False); resumable either way."""
@@ -97,6 +101,7 @@ class ExerciseEngine:
         for team, inject in sorted(progress.fired - progress.completed):
             self.store.append("inject.interrupted", team=team, inject=inject,
                               reason="the controller stopped while it ran; not fired again")
+        self._open_sessions()
         self.store.append("exercise.started" if progress.last_tick < 0 and not progress.fired
                           else "exercise.resumed", t=progress.time)
         fired = set(progress.fired)
@@ -126,11 +131,32 @@ class ExerciseEngine:
             self.on_update(self.status)
         self._collect(wait=True)
         self.pool.shutdown(wait=True)
+        for scorebot in self.scorebots:
+            scorebot.close()
+        for collector in self.collectors:
+            collector.close()
         if finished or self.stopped_by_white_cell:
             self.store.append("exercise.finished", t=self.clock.now(),
                               early=self.stopped_by_white_cell)
         self.on_update(self.status)
         return finished or self.stopped_by_white_cell
+
+    def _open_sessions(self) -> None:
+        """Start every scorebot's runner and bastion's collector with the clock held.
+
+        Starting them costs an exec and an interpreter per host; done in the
+        first tick, that would make it seconds late at 24 teams. A host that
+        cannot start one now is tried again at its first tick.
+        """
+        self.clock.pause()
+        try:
+            openers = [scorebot.open for scorebot in self.scorebots]
+            openers += [collector.open for collector in self.collectors]
+            opening = [self.pool.submit(opener) for opener in openers]
+            for future in opening:
+                future.exception()
+        finally:
+            self.clock.resume()
 
     def _wait(self, moment: float, stop: threading.Event) -> bool:
         """Wait for `moment`, acting on white-cell requests at least every second."""
@@ -206,8 +232,7 @@ class ExerciseEngine:
         def check(team_index: int) -> list[CheckResult]:
             team = self.plan.teams[team_index]
             try:
-                return run_checks(self.backend, self.plan.exercise, team,
-                                  self.secrets.get(team.team, {}))
+                return self.scorebots[team_index].run()
             except Exception as exc:  # the scorebot failed: every check is in error
                 return [CheckResult(team.team, c.host, c.service, "error", str(exc)[:200], 0.0)
                         for c in team.checks]
@@ -217,7 +242,7 @@ class ExerciseEngine:
             team = self.plan.teams[team_index].team
             try:
                 collect_logins(self.backend, self.plan.exercise, [team], self.store)
-                return collect_incidents(self.backend, self.plan.exercise, team, self.store, t)
+                return self.collectors[team_index].collect(t)
             except Exception:  # a bastion that does not answer: its reports wait in its spool
                 return 0
 

@@ -54,6 +54,17 @@ class ExecResult:
     output: str
 
 
+class HostSession(Protocol):
+    """A long-running process on a range host that answers each line it is sent."""
+
+    def request(self, line: str, timeout: float) -> str:
+        """Send one line; return the next line the process prints."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
 class RangeBackend(Protocol):
     """Create, inspect and remove the ranges of a plan on one engine."""
 
@@ -81,6 +92,11 @@ class RangeBackend(Protocol):
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
              timeout: float = 60) -> ExecResult:
         """Run a command on a host of a range, through the engine (never a range network)."""
+        ...
+
+    def open_session(self, exercise: str, team: str, host: str,
+                     command: Sequence[str]) -> HostSession:
+        """Start `command` on a host, attached through the engine, for line-by-line requests."""
         ...
 
     def host_logs(self, exercise: str, team: str, host: str,

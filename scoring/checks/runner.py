@@ -7,6 +7,10 @@ like any other. It reads one JSON document on standard input, runs every check
 concurrently with its own timeout, and prints one JSON document: one exec per
 team per tick, not one per check.
 
+With `--serve` it stays running for a whole exercise: each line on standard
+input is a request and each answer is one line on standard output, so a tick
+costs neither a new exec nor a new interpreter.
+
 Input (first argument, or standard input):
         {"checks": [{"id": "web/http", "type": "http", "address": "10.0.0.10",
                      "port": 80, "timeout": 5, ...type fields...}]}
@@ -205,11 +209,24 @@ async def run_all(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(run_check(spec) for spec in checks)))
 
 
+def answer(request: dict[str, Any]) -> str:
+    return json.dumps({"results": asyncio.run(run_all(request.get("checks", [])))})
+
+
+def serve() -> int:
+    """One request per input line, one answer per output line, until input ends."""
+    for line in sys.stdin:
+        if line.strip():
+            sys.stdout.write(answer(json.loads(line)) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
     request = json.loads(sys.argv[1]) if len(sys.argv) > 1 else json.load(sys.stdin)
-    results = asyncio.run(run_all(request.get("checks", [])))
-    json.dump({"results": results}, sys.stdout)
-    sys.stdout.write("\n")
+    sys.stdout.write(answer(request) + "\n")
     return 0
 
 

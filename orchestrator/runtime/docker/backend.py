@@ -30,6 +30,7 @@ from orchestrator.runtime.docker.client import (
 from orchestrator.runtime.docker.firewall import ensure_isolation_rules
 from orchestrator.runtime.docker.hosts import apply_routes, ensure_host
 from orchestrator.runtime.docker.networks import ensure_network, remove_network
+from orchestrator.runtime.docker.session import DockerSession
 from orchestrator.runtime.events import EventSink, HostChanged, NetworkChanged
 from orchestrator.runtime.parallel import run_parallel
 
@@ -147,15 +148,25 @@ class DockerBackend:
 
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
              timeout: float = 60) -> ExecResult:
+        wrapped = ["timeout", "-k", "2", str(max(1, int(timeout))), *command]
+        created = self.api.exec_create(self._running(exercise, team, host), wrapped,
+                                       stdout=True, stderr=True)
+        output = self.api.exec_start(created["Id"])
+        exit_code = self.api.exec_inspect(created["Id"])["ExitCode"]
+        return ExecResult(int(exit_code), output.decode(errors="replace"))
+
+    def open_session(self, exercise: str, team: str, host: str,
+                     command: Sequence[str]) -> DockerSession:
+        return DockerSession(self.api, self._running(exercise, team, host), list(command),
+                             f"team '{team}', {host}")
+
+    def _running(self, exercise: str, team: str, host: str) -> str:
+        """The id of a host's running container."""
         matches = self.api.containers(filters=exercise_filter(exercise, team=team, host=host))
         if not matches:
             raise RuntimeFailureError(f"team '{team}', host '{host}' is not running in "
                                       f"exercise '{exercise}'", "bring it up: rangectl up")
-        wrapped = ["timeout", "-k", "2", str(max(1, int(timeout))), *command]
-        created = self.api.exec_create(matches[0]["Id"], wrapped, stdout=True, stderr=True)
-        output = self.api.exec_start(created["Id"])
-        exit_code = self.api.exec_inspect(created["Id"])["ExitCode"]
-        return ExecResult(int(exit_code), output.decode(errors="replace"))
+        return str(matches[0]["Id"])
 
     def host_logs(self, exercise: str, team: str, host: str,
                   since: float | None = None) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from orchestrator.cli.common import load
@@ -22,12 +22,26 @@ from orchestrator.runtime.backend import ExecResult
 from tests.conftest import SCENARIOS
 
 
+class LineSession:
+    def __init__(self, answer: Callable[[str], str]) -> None:
+        self.answer = answer
+        self.closed = False
+
+    def request(self, line: str, timeout: float) -> str:
+        assert not self.closed
+        return self.answer(line).strip().splitlines()[-1]
+
+    def close(self) -> None:
+        self.closed = True
+
+
 class HealthyRange:
     """Answers the scorebot with every check ok, and red's commands with `open`."""
 
     def __init__(self) -> None:
         self.commands: list[tuple[str, str, str]] = []
         self.incidents: dict[str, list[dict[str, object]]] = {}
+        self.sessions: list[tuple[str, str]] = []
 
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
              timeout: float = 60) -> ExecResult:
@@ -39,6 +53,12 @@ class HealthyRange:
                 {"id": c["id"], "result": "ok", "detail": "", "elapsed": 0.01} for c in checks]}))
         self.commands.append((team, host, command[-1]))
         return ExecResult(0, "22/tcp open ssh\n[22][ssh] login: admin password: letmein\n")
+
+    def open_session(self, exercise: str, team: str, host: str,
+                     command: Sequence[str]) -> LineSession:
+        """A stand-in for an attached exec: each request line is answered as an exec of it."""
+        self.sessions.append((team, host))
+        return LineSession(lambda line: self.exec(exercise, team, host, [*command, line]).output)
 
     def host_logs(self, exercise: str, team: str, host: str,
                   since: float | None = None) -> list[tuple[str, str]]:
@@ -207,3 +227,30 @@ def test_white_cell_fires_by_hand_and_stops_early(tmp_path: Path) -> None:
     assert len(finished) == 1
     assert finished[0].data["early"] is True
     assert [e.data["tick"] for e in store.read("tick.completed")] == [0, 1, 2, 3]
+
+
+class FlakyScorebot(HealthyRange):
+    """Every scorebot session breaks on its first request, as after a scorebot restart."""
+
+    def open_session(self, exercise: str, team: str, host: str,
+                     command: Sequence[str]) -> LineSession:
+        session = super().open_session(exercise, team, host, command)
+        if self.sessions.count((team, "scorebot")) == 1 and host == "scorebot":
+            def broken(_line: str) -> str:
+                raise RuntimeError("the session ended")
+            session.answer = broken
+        return session
+
+
+def test_one_session_per_host_for_the_whole_run_and_a_broken_one_is_restarted(
+        tmp_path: Path) -> None:
+    plan = quickstart()
+    store = EventStore(tmp_path / "events.db")
+    backend = FlakyScorebot()
+    assert run(plan, store, SimulatedClock(), threading.Event(), backend)
+    results = Counter(e.data["result"] for e in store.read("check.completed"))
+    assert results == {"ok": 2 * 2 * (plan.duration // plan.tick + 1)}
+    # A session per scorebot and bastion, plus one restart for each scorebot that broke:
+    # never one per tick.
+    assert Counter(backend.sessions) == {("ottawa", "scorebot"): 2, ("tallinn", "scorebot"): 2,
+                                         ("ottawa", "bastion"): 1, ("tallinn", "bastion"): 1}

@@ -1,0 +1,61 @@
+"""A long-running process on a range host, talked to one line at a time.
+
+Each tick the engine asks every team's scorebot to run its checks and every
+bastion for new incident reports. Starting a process for each (a `docker
+exec` and a Python interpreter per team per tick) cost more than the checks
+themselves; instead, one attached exec per host stays open for the whole run,
+and each tick is one request line in and one answer line out, still through
+the Docker API and never through a range network.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from docker.utils.socket import STDOUT, SocketError, next_frame_header, read_exactly
+
+from orchestrator.errors import RuntimeFailureError
+
+MAX_ANSWER = 16 * 1024 * 1024
+
+
+class DockerSession:
+    """One attached exec; `request` is not thread-safe (one caller per session)."""
+
+    def __init__(self, api: Any, container_id: str, command: list[str], label: str) -> None:
+        self.label = label
+        created = api.exec_create(container_id, command, stdin=True, stdout=True, stderr=False,
+                                  tty=False)
+        self._stream = api.exec_start(created["Id"], socket=True)
+        self._socket: socket.socket = getattr(self._stream, "_sock", self._stream)
+        self._buffer = b""
+
+    def request(self, line: str, timeout: float) -> str:
+        """Send one line, return the process's next line of output."""
+        try:
+            self._socket.settimeout(timeout)
+            self._socket.sendall(line.encode() + b"\n")
+            while b"\n" not in self._buffer:
+                stream, size = next_frame_header(self._socket)
+                if size < 0:
+                    raise SocketError("the process ended")
+                data = read_exactly(self._socket, size)
+                if stream == STDOUT:
+                    self._buffer += data
+                if len(self._buffer) > MAX_ANSWER:
+                    raise SocketError("the answer is too long")
+        except (OSError, SocketError) as exc:
+            self.close()
+            raise RuntimeFailureError(f"{self.label}: the session ended: {exc}") from None
+        answer, _, self._buffer = self._buffer.partition(b"\n")
+        return answer.decode(errors="replace")
+
+    def close(self) -> None:
+        """Closing the stream closes the process's input: it ends by itself."""
+        for closer in (getattr(self._stream, "close", None), self._socket.close):
+            try:
+                if closer is not None:
+                    closer()
+            except OSError:
+                pass
