@@ -89,6 +89,7 @@ class ExerciseEngine:
         self.control_interval = 1.0  # real seconds between looks at white-cell requests
         self.stopped_by_white_cell = False
         self.started: dict[str, list[float]] = {}  # inject -> when each team's copy began
+        self.logins: Future[int] | None = None
         self.scorebots = [Scorebot(backend, plan.exercise, team, secrets.get(team.team, {}))
                           for team in plan.teams]
         self.collectors = [IncidentCollector(backend, plan.exercise, team.team, store)
@@ -130,6 +131,7 @@ class ExerciseEngine:
                 tick += 1
             self.on_update(self.status)
         self._collect(wait=True)
+        self._read_logins(wait=True)
         self.pool.shutdown(wait=True)
         for scorebot in self.scorebots:
             scorebot.close()
@@ -238,10 +240,8 @@ class ExerciseEngine:
                         for c in team.checks]
 
         def incidents(team_index: int) -> int:
-            """The team's new incident reports and bastion logins, as events."""
-            team = self.plan.teams[team_index].team
+            """The team's new incident reports, as events."""
             try:
-                collect_logins(self.backend, self.plan.exercise, [team], self.store)
                 return self.collectors[team_index].collect(t)
             except Exception:  # a bastion that does not answer: its reports wait in its spool
                 return 0
@@ -265,6 +265,20 @@ class ExerciseEngine:
                           seconds=round(time.monotonic() - started, 3))
         self.status.tick = tick
         self._collect(wait=False)
+        self._read_logins(wait=False)
+
+    def _read_logins(self, wait: bool) -> None:
+        """Bastion logins, read between ticks: they are recorded, not scored, so
+        reading them never delays a tick (one read at a time; a final one at the end)."""
+        if self.logins is not None and not self.logins.done():
+            if not wait:
+                return
+            self.logins.exception()
+        teams = [team.team for team in self.plan.teams]
+        self.logins = self.pool.submit(collect_logins, self.backend, self.plan.exercise, teams,
+                                       self.store)
+        if wait:
+            self.logins.exception()
 
     def _collect(self, wait: bool) -> None:
         """Record the injects that have finished (all of them when `wait`)."""
