@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from orchestrator.errors import RuntimeFailureError
@@ -49,11 +50,29 @@ def ensure_network(
     return "created"
 
 
+STALE_ENDPOINT_RETRIES = 5
+
+
 def remove_network(api: Any, network_id: str) -> None:
-    try:
-        api.remove_network(network_id)
-    except Exception as exc:
-        if "not found" in explain_api_error(exc).lower():
+    """Remove a network whose containers are gone.
+
+    Under load the engine sometimes still counts an endpoint of a container it
+    has removed: briefly, and then a retry works, or until it restarts (a known
+    Docker Engine bug, moby/moby#42119), and then only a restart frees it.
+    """
+    for attempt in range(STALE_ENDPOINT_RETRIES):
+        try:
+            api.remove_network(network_id)
             return
-        raise RuntimeFailureError(f"cannot remove network {network_id[:12]}: "
-                                  f"{explain_api_error(exc)}") from None
+        except Exception as exc:
+            message = explain_api_error(exc)
+            if "not found" in message.lower():
+                return
+            if "active endpoints" in message and attempt < STALE_ENDPOINT_RETRIES - 1:
+                time.sleep(0.5 * 2 ** attempt)
+                continue
+            raise RuntimeFailureError(
+                f"cannot remove network {network_id[:12]}: {message}",
+                "the Docker Engine still counts an endpoint of a removed container (a known "
+                "engine bug); restart it (e.g. systemctl restart docker) and run down again"
+                if "active endpoints" in message else None) from None
