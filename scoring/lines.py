@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 CATEGORIES = ("availability", "defence", "detection", "penalties")
@@ -23,9 +24,12 @@ class LedgerLine:
     void: str = ""  # why the white cell voided it ("" when it counts)
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "events": list(self.events)}
+        return {"team": self.team, "category": self.category, "subject": self.subject,
+                "raw": self.raw, "points": self.points, "t": self.t, "time": self.time,
+                "reason": self.reason, "events": list(self.events), "void": self.void}
 
 
+@lru_cache(maxsize=4096)  # an exercise has few distinct values; Decimal is slow
 def points(value: float, weight: float = 1.0) -> float:
     """`value` x `weight` to two decimals, half up, as a reader would work it out by hand.
 

@@ -6,6 +6,7 @@ a reader can list (`rangectl report`), and totals always add up.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -45,31 +46,34 @@ class Scoreboard:
 
 
 def build_scoreboard(plan: Plan, ledger: Ledger) -> Scoreboard:
+    sums: dict[tuple[str, str], float] = defaultdict(float)
+    counts: dict[str, int] = defaultdict(int)
+    earned: dict[tuple[str, str], list[float]] = defaultdict(list)  # (team, check) -> raw
+    for line in ledger.lines:  # one pass: a long exercise has hundreds of thousands of lines
+        sums[(line.team, line.category)] += line.points
+        counts[line.team] += 1
+        if line.category == "availability" and not line.void:
+            earned[(line.team, line.subject)].append(line.raw)
     unranked = []
     for team in plan.teams:
-        lines = ledger.for_team(team.team)
-        categories = {category: ledger.total(team.team, category) for category in CATEGORIES}
-        unranked.append((team, points(sum(categories.values())), categories, len(lines)))
+        categories = {category: round(sums[(team.team, category)], 2) for category in CATEGORIES}
+        unranked.append((team, points(sum(categories.values())), categories))
     unranked.sort(key=lambda item: -item[1])  # stable: plan order breaks ties
     ranked: list[TeamScore] = []
-    for index, (team, total, categories, count) in enumerate(unranked):
+    for index, (team, total, categories) in enumerate(unranked):
         rank = ranked[-1].rank if ranked and ranked[-1].total == total else index + 1
+        sla = {check.check_id: _sla(earned[(team.team, check.check_id)],
+                                    plan.scoring.points_per_check) for check in team.checks}
         ranked.append(TeamScore(team.team, team.name, team.timezone, rank, total, categories,
-                                _sla(plan, ledger, team.team), count))
+                                sla, counts[team.team]))
     return Scoreboard(plan.exercise, plan.scenario, tuple(ranked))
 
 
-def _sla(plan: Plan, ledger: Ledger, team: str) -> dict[str, float]:
-    """Share of the maximum availability each check earned over its counted ticks."""
-    full = plan.scoring.points_per_check
-    sla: dict[str, float] = {}
-    for check in plan.team(team).checks:
-        earned = [line.raw for line in ledger.lines if line.team == team
-                  and line.category == "availability" and line.subject == check.check_id
-                  and not line.void]
-        sla[check.check_id] = round(sum(earned) / (full * len(earned)), 4) \
-            if earned and full > 0 else 1.0
-    return sla
+def _sla(earned: list[float], full: float) -> float:
+    """Share of the maximum availability a check earned over its counted ticks."""
+    if not earned or full <= 0:
+        return 1.0
+    return round(sum(earned) / (full * len(earned)), 4)
 
 
 def score_exercise(plan: Plan, events: Iterable[EventLike]) -> tuple[Ledger, Scoreboard]:
