@@ -132,11 +132,11 @@ class ExerciseEngine:
             self.on_update(self.status)
         self._collect(wait=True)
         self._read_logins(wait=True)
+        closers = [scorebot.close for scorebot in self.scorebots]
+        closers += [collector.close for collector in self.collectors]
+        for closing in [self.pool.submit(closer) for closer in closers]:
+            closing.exception()
         self.pool.shutdown(wait=True)
-        for scorebot in self.scorebots:
-            scorebot.close()
-        for collector in self.collectors:
-            collector.close()
         if finished or self.stopped_by_white_cell:
             self.store.append("exercise.finished", t=self.clock.now(),
                               early=self.stopped_by_white_cell)

@@ -11,6 +11,7 @@ the Docker API and never through a range network.
 from __future__ import annotations
 
 import socket
+import time
 from typing import Any
 
 from docker.utils.socket import STDOUT, SocketError, next_frame_header, read_exactly
@@ -18,6 +19,7 @@ from docker.utils.socket import STDOUT, SocketError, next_frame_header, read_exa
 from orchestrator.errors import RuntimeFailureError
 
 MAX_ANSWER = 16 * 1024 * 1024
+CLOSE_WAIT = 5.0  # seconds a closing session waits for its process to end
 
 
 class DockerSession:
@@ -27,7 +29,9 @@ class DockerSession:
         self.label = label
         created = api.exec_create(container_id, command, stdin=True, stdout=True, stderr=False,
                                   tty=False)
-        self._stream = api.exec_start(created["Id"], socket=True)
+        self._api = api
+        self._exec_id = str(created["Id"])
+        self._stream = api.exec_start(self._exec_id, socket=True)
         self._socket: socket.socket = getattr(self._stream, "_sock", self._stream)
         self._buffer = b""
 
@@ -52,10 +56,26 @@ class DockerSession:
         return answer.decode(errors="replace")
 
     def close(self) -> None:
-        """Closing the stream closes the process's input: it ends by itself."""
+        """End the process and wait (briefly) until it has: its input is closed, so it
+        finishes, and no exec is left running when the container is removed."""
+        try:
+            self._socket.settimeout(CLOSE_WAIT)
+            self._socket.shutdown(socket.SHUT_WR)
+            while self._socket.recv(65536):
+                pass  # drain what is left until the process ends its output
+        except OSError:
+            pass
         for closer in (getattr(self._stream, "close", None), self._socket.close):
             try:
                 if closer is not None:
                     closer()
             except OSError:
                 pass
+        deadline = time.monotonic() + CLOSE_WAIT
+        while time.monotonic() < deadline:
+            try:
+                if not self._api.exec_inspect(self._exec_id).get("Running"):
+                    return
+            except Exception:  # the container is gone: so is the process
+                return
+            time.sleep(0.05)
