@@ -47,13 +47,15 @@ schema: venv
 	$(RANGECTL) schema -o scenarios/scenario.schema.json
 
 # The demo starts from a clean slate each time: the flagship's two-hour timeline
-# runs at --speed 120 (about a minute), then stays up for a look around.
+# runs at --speed 120 (about a minute), with scripted blue teams (one closes a
+# port, the other files incident reports), then stays up for a look around.
 demo: setup
 	$(RANGECTL) validate scenarios/arctic-sentinel.yml scenarios/quickstart.yml
 	$(RANGECTL) plan scenarios/arctic-sentinel.yml --teams ottawa
 	-@$(RANGECTL) down --purge --exercise arctic-sentinel >/dev/null 2>&1
 	$(RANGECTL) up scenarios/arctic-sentinel.yml
-	$(RANGECTL) run --exercise arctic-sentinel --speed 120
+	$(PY) scripts/demo_blue_team.py harden
+	$(PY) scripts/demo_blue_team.py report & $(RANGECTL) run --exercise arctic-sentinel --speed 120; status=$$?; wait; exit $$status
 	$(RANGECTL) status --exercise arctic-sentinel
 	$(RANGECTL) score --exercise arctic-sentinel
 	$(RANGECTL) report --exercise arctic-sentinel

@@ -129,6 +129,7 @@ def penalize_command(team: str, rule: str, at: str | None, reason: str,
             f"add it under scoring.penalties, e.g. - {{rule: {rule}, points: 25}}"
             if not plan.scoring.penalties else
             "rules: " + ", ".join(sorted(plan.scoring.penalties)))
-    t = _seconds("--at", at) if at else float(exercise_status(read_events(state))["t"])
+    t = _seconds("--at", at) if at \
+        else float(exercise_status(read_events(state), plan.duration)["t"])
     _record(state, plan, f"{rule} penalty for {team_id}", "penalty.applied", team_id,
             rule=rule, t=t, reason=reason.strip())

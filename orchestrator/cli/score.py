@@ -23,7 +23,8 @@ def scoreboard_document(exercise: str | None) -> dict[str, Any]:
     state, plan = scored_exercise(exercise)
     events = read_events(state)
     _ledger, board = score_exercise(plan, events)
-    return {**board.to_json(), "status": exercise_status(events), "duration": plan.duration}
+    return {**board.to_json(), "status": exercise_status(events, plan.duration),
+            "duration": plan.duration}
 
 
 def scoreboard_view(document: dict[str, Any]) -> Group:

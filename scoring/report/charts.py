@@ -81,7 +81,7 @@ def score_chart(series: dict[str, list[list[float]]], names: dict[str, str],
 
 def availability_chart(rows: dict[str, list[Any]], ticks: int, width: int = 860) -> str:
     """One team's checks, one strip per check, coloured by each tick's result."""
-    label_w, row_h, gap = 150, 16, 4
+    label_w, row_h, gap = 210, 16, 4
     plot_w = width - label_w - 10
     height = (row_h + gap) * max(1, len(rows)) + 4
     cell = plot_w / max(1, ticks)

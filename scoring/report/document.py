@@ -38,7 +38,7 @@ def build_report(plan: Plan, events: Iterable[EventLike],
         "generated": (generated or datetime.now(UTC)).isoformat(timespec="seconds"),
         "duration": plan.duration,
         "tick": plan.tick,
-        "status": exercise_status(ordered),
+        "status": exercise_status(ordered, plan.duration),
         "teams": [{"team": t.team, "name": t.name, "site": t.site, "timezone": t.timezone}
                   for t in plan.teams],
         "categories": list(CATEGORIES),
@@ -61,7 +61,9 @@ def local_time(utc: str, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
 
 
-def exercise_status(events: Sequence[EventLike]) -> dict[str, Any]:
+def exercise_status(events: Sequence[EventLike], duration: float) -> dict[str, Any]:
+    """Where the exercise is; its clock reads at most its duration (the last tick
+    may end a moment after it)."""
     status: dict[str, Any] = {"state": "not started", "started": "", "finished": "",
                               "last_tick": -1, "t": 0.0, "early": False}
     for event in events:
@@ -77,6 +79,7 @@ def exercise_status(events: Sequence[EventLike]) -> dict[str, Any]:
             status.update(state="finished", finished=event.time,
                           early=bool(event.data.get("early")),
                           t=max(status["t"], float(event.data.get("t", 0.0))))
+    status["t"] = min(status["t"], float(duration))
     return status
 
 
