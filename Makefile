@@ -38,7 +38,7 @@ test: setup
 	$(PY) -m pytest -q
 
 lint: venv
-	$(VENV)/bin/ruff check orchestrator scoring tests benchmarks
+	$(VENV)/bin/ruff check orchestrator scoring tests benchmarks scripts
 	$(VENV)/bin/mypy
 	cd playbooks && PATH=$(CURDIR)/$(VENV)/bin:$$PATH ANSIBLE_ROLES_PATH=roles \
 		$(CURDIR)/$(VENV)/bin/ansible-lint --offline -q --nocolor site.yml roles
