@@ -22,8 +22,10 @@ class EventFollower:
     def __init__(self, exercise: str | None) -> None:
         self.state, self.plan = scored_exercise(exercise)
         self.events: list[Event] = []
+        self.report: tuple[int, dict[str, Any]] | None = None
 
     def snapshot(self) -> tuple[int, dict[str, Any]]:
+        """The report as of the latest event; recomputed only when there are new ones."""
         last = self.events[-1].seq if self.events else 0
         if self.state.events_path.exists():
             store = EventStore(self.state.events_path)
@@ -32,7 +34,9 @@ class EventFollower:
             finally:
                 store.close()
         seq = self.events[-1].seq if self.events else 0
-        return seq, build_report(self.plan, self.events)
+        if self.report is None or self.report[0] != seq:
+            self.report = (seq, build_report(self.plan, self.events))
+        return self.report
 
 
 @click.command("serve")
