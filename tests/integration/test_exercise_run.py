@@ -149,3 +149,26 @@ def test_killed_controller_resumes_without_firing_twice(exercise: str) -> None:
     fired = Counter((team, data["inject"]) for team, data in events(exercise, "inject.fired"))
     assert fired == {(team, name): 1 for team in ("ottawa", "tallinn")
                      for name in ("scan", "ssh-password-guess")}
+
+
+def test_a_scorebot_restarted_mid_run_is_checking_again_at_the_next_tick(
+        exercise: str, backend: DockerBackend) -> None:
+    fresh_events(exercise)
+    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", "5"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_event(exercise, "tick.completed", process, tick=2)
+        scorebot = backend.api.containers(filters={"label": [
+            f"rangectl.exercise={exercise}", "rangectl.team=ottawa", "rangectl.host=scorebot"]})
+        backend.api.restart(scorebot[0]["Id"], timeout=1)  # its check runner dies with it
+        _, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    ticks = [int(data["tick"]) for _, data in events(exercise, "tick.completed")]  # type: ignore[call-overload]
+    assert ticks == list(range(10))
+    last = [data["result"] for team, data in events(exercise, "check.completed")
+            if team == "ottawa" and data["tick"] == 9]
+    assert last == ["ok", "ok"]
