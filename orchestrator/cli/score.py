@@ -12,18 +12,17 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from orchestrator.cli.scored import read_events, scored_exercise
+from orchestrator.cli.scored import EventFollower
 from scoring.report.document import exercise_status
 from scoring.report.render import clock
 from scoring.scoreboard import score_exercise
 
 
-def scoreboard_document(exercise: str | None) -> dict[str, Any]:
+def scoreboard_document(follower: EventFollower) -> dict[str, Any]:
     """The scoreboard as `score -o json` prints it; the report's standings are the same."""
-    state, plan = scored_exercise(exercise)
-    events = read_events(state)
-    _ledger, board = score_exercise(plan, events)
-    return {**board.to_json(), "status": exercise_status(events, plan.duration),
+    plan = follower.plan
+    _ledger, board = score_exercise(plan, follower.events)
+    return {**board.to_json(), "status": exercise_status(follower.events, plan.duration),
             "duration": plan.duration}
 
 
@@ -55,7 +54,9 @@ def score_command(exercise: str | None, output: str, watch: bool, interval: floa
     Scores are recomputed from the exercise's events each time: every figure is
     the sum of ledger lines that `rangectl report` lists.
     """
-    document = scoreboard_document(exercise)
+    follower = EventFollower(exercise)
+    follower.refresh()
+    document = scoreboard_document(follower)
     if not watch:
         if output == "json":
             click.echo(json.dumps(document, indent=2))
@@ -64,17 +65,18 @@ def score_command(exercise: str | None, output: str, watch: bool, interval: floa
         return
     try:
         if output == "json":  # one line per change, for other tools to follow
-            last = ""
+            last = json.dumps(document, sort_keys=True)
+            click.echo(last)
             while True:
-                line = json.dumps(document, sort_keys=True)
-                if line != last:
-                    click.echo(line)
-                    last = line
                 time.sleep(interval)
-                document = scoreboard_document(exercise)
+                if follower.refresh():  # rescored only when events were appended
+                    line = json.dumps(scoreboard_document(follower), sort_keys=True)
+                    if line != last:
+                        click.echo(last := line)
         with Live(scoreboard_view(document), auto_refresh=False) as live:
             while True:
                 time.sleep(interval)
-                live.update(scoreboard_view(scoreboard_document(exercise)), refresh=True)
+                if follower.refresh():
+                    live.update(scoreboard_view(scoreboard_document(follower)), refresh=True)
     except KeyboardInterrupt:
         return

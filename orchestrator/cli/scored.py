@@ -43,3 +43,28 @@ def record_event(state: ExerciseState, kind: str, team: str | None = None,
         return store.append(kind, team=team, by="white-cell", **data)
     finally:
         store.close()
+
+
+class EventFollower:
+    """An exercise's plan and events, read incrementally: each look reads only the
+    events appended since the last one, so following a long exercise stays cheap."""
+
+    def __init__(self, exercise: str | None) -> None:
+        self.state, self.plan = scored_exercise(exercise)
+        self.events: list[Event] = []
+
+    @property
+    def seq(self) -> int:
+        return self.events[-1].seq if self.events else 0
+
+    def refresh(self) -> bool:
+        """Read what was appended since the last look; True if there was anything."""
+        if not self.state.events_path.exists():
+            return False
+        before = self.seq
+        store = EventStore(self.state.events_path)
+        try:
+            self.events.extend(store.read(since=before))
+        finally:
+            store.close()
+        return self.seq != before

@@ -119,9 +119,12 @@ def inject_matrix(plan: Plan, facts: Facts, ledger: Ledger, matches: list[Report
     detected = {(m.report.team, m.firing.inject): m for m in matches
                 if m.status == "detected" and m.firing is not None}
     line_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
+    detection_ids: dict[tuple[str, str], list[int]] = defaultdict(list)
     for index, line in enumerate(ledger.lines):
         if line.category in ("defence", "detection"):
             line_ids[(line.team, line.subject)].append(index)
+        if line.category == "detection":
+            detection_ids[(line.team, line.subject)].append(index)
     rows = []
     for inject in plan.teams[0].injects if plan.teams else ():
         cells: dict[str, Any] = {}
@@ -140,6 +143,7 @@ def inject_matrix(plan: Plan, facts: Facts, ledger: Ledger, matches: list[Report
                 "points": points(sum(ledger.lines[i].points
                                      for i in line_ids[(team.team, inject.name)])),
                 "lines": line_ids[(team.team, inject.name)],
+                "detection_lines": detection_ids[(team.team, inject.name)],
             }
         rows.append({"inject": inject.name, "tactic": inject.tactic,
                      "technique": inject.technique, "offset": inject.offset,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.cli.serve import EventFollower
+from orchestrator.cli.serve import LiveReport
 from orchestrator.events.store import EventStore
 from scoring.live import LiveServer
 from tests.browser.chromium import Chromium
@@ -31,7 +31,7 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def server(state_dir: Path) -> Iterator[LiveServer]:
-    live = LiveServer(EventFollower(None).snapshot, port=0, poll=0.2).start()
+    live = LiveServer(LiveReport(None).snapshot, port=0, poll=0.2).start()
     try:
         yield live
     finally:

@@ -8,14 +8,17 @@ leave them.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.cli import rangectl
+from tests.e2e.cli import RANGECTL, rangectl
 from tests.unit.scoring.golden import golden_exercise
 
 
@@ -179,3 +182,24 @@ def test_scoring_without_an_exercise_says_how_to_get_one(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "there is no exercise" in result.stderr
     assert "rangectl up FILE" in result.stderr
+
+
+@pytest.mark.timeout(60)
+def test_score_watch_prints_a_line_per_change(state_dir: Path) -> None:
+    process = subprocess.Popen(
+        [str(RANGECTL), "score", "--watch", "-o", "json", "--interval", "0.2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "RANGECTL_STATE_DIR": str(state_dir)})
+    try:
+        assert process.stdout is not None
+        first = json.loads(process.stdout.readline())
+        assert [t["total"] for t in first["teams"]] == [63.51, 49.0]
+        rangectl("penalize", "tallinn", "--reason", "attacked the scorebot", "--at", "100s",
+                 state_dir=state_dir)
+        second = json.loads(process.stdout.readline())
+        assert [(t["team"], t["total"]) for t in second["teams"]] == [
+            ("ottawa", 49.0), ("tallinn", 38.51)]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode == 0
