@@ -43,10 +43,12 @@ def compute_ledger(plan: Plan, events: Iterable[EventLike]) -> Ledger:
     weights = plan.scoring.weights
     teams = {team.team: index for index, team in enumerate(plan.teams)}
     order = {category: index for index, category in enumerate(CATEGORIES)}
-    weighted = [
-        replace(line, points=0.0 if line.void else points(line.raw, weights[line.category]))
-        for line in raw_lines if line.team in teams
-    ]
+    weighted = []
+    for line in raw_lines:
+        if line.team not in teams:
+            continue
+        counted = 0.0 if line.void else points(line.raw, weights[line.category])
+        weighted.append(line if line.points == counted else replace(line, points=counted))
     weighted.sort(key=lambda line: (teams[line.team], order[line.category], line.t,
                                     line.subject, line.events))
     return Ledger(plan.exercise, tuple(weighted))

@@ -26,7 +26,8 @@ class LiveReport:
         self.follower.refresh()
         seq = self.follower.seq
         if self.report is None or self.report[0] != seq:
-            self.report = (seq, build_report(self.follower.plan, self.follower.events))
+            self.report = (seq, build_report(self.follower.plan, self.follower.events,
+                                                full=False))
         return self.report
 
 

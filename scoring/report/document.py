@@ -24,8 +24,10 @@ from scoring.scoreboard import build_scoreboard
 REPORT_VERSION = 1
 
 
-def build_report(plan: Plan, events: Iterable[EventLike],
-                 generated: datetime | None = None) -> dict[str, Any]:
+def build_report(plan: Plan, events: Iterable[EventLike], generated: datetime | None = None,
+                 full: bool = True) -> dict[str, Any]:
+    """The whole report; with `full=False` only what a live scoreboard shows (standings,
+    score over time, inject outcomes), leaving the long sections empty."""
     ordered = sorted(events, key=lambda event: event.seq)
     facts = read_facts(ordered)
     ledger = compute_ledger(plan, ordered)
@@ -45,11 +47,12 @@ def build_report(plan: Plan, events: Iterable[EventLike],
         "weights": plan.scoring.weights,
         "standings": build_scoreboard(plan, ledger).to_json()["teams"],
         "score_over_time": score_over_time(plan, ledger),
-        "availability": availability_timeline(plan, facts),
+        "availability": availability_timeline(plan, facts) if full else {},
         "injects": inject_matrix(plan, facts, ledger, matches, zones),
-        "techniques": techniques(plan, facts, matches),
-        "incidents": incidents(matches, zones),
-        "ledger": [{"id": index, **line.to_json()} for index, line in enumerate(ledger.lines)],
+        "techniques": techniques(plan, facts, matches) if full else [],
+        "incidents": incidents(matches, zones) if full else [],
+        "ledger": [{"id": index, **line.to_json()} for index, line in enumerate(ledger.lines)]
+        if full else [],
     }
 
 
