@@ -61,7 +61,10 @@ def score_command(exercise: str | None, output: str, watch: bool, interval: floa
         if output == "json":
             click.echo(json.dumps(document, indent=2))
         else:
-            Console().print(scoreboard_view(document))
+            console = Console()
+            if not console.is_terminal:  # piped or under make: no 80-column cut-off
+                console = Console(width=120)
+            console.print(scoreboard_view(document))
         return
     try:
         if output == "json":  # one line per change, for other tools to follow
