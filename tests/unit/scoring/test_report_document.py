@@ -55,3 +55,13 @@ def test_times_read_as_exercise_clock_utc_and_local() -> None:
         == "2026-11-24 09:00:30 Toronto"
     text = render_markdown(report())
     assert "| 2 | Ottawa Blue Team | 32 | 10 | 41 | -34 | **49** |" in text
+
+
+def test_an_exercise_not_yet_run_has_a_report_of_zeros() -> None:
+    document = build_report(golden_plan(), [], generated=GENERATED)
+    assert document["status"]["state"] == "not started"
+    assert [team["total"] for team in document["standings"]] == [0.0, 0.0]
+    assert [team["rank"] for team in document["standings"]] == [1, 1]
+    assert {cell["outcome"] for row in document["injects"]
+            for cell in row["teams"].values()} == {"not fired"}
+    assert "No incident reports were filed." in render_markdown(document)
