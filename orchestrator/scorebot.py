@@ -16,7 +16,8 @@ from orchestrator.errors import RuntimeFailureError
 from orchestrator.images.catalog import project_root
 from orchestrator.plan.model import PlannedCheck, TeamRange
 from orchestrator.plan.templates import fill_secrets
-from orchestrator.runtime.backend import HostSession, RangeBackend
+from orchestrator.runtime.backend import RangeBackend
+from orchestrator.runtime.host_process import HostProcess
 
 CHECK_RESULTS = ("ok", "degraded", "down", "error")
 
@@ -90,18 +91,10 @@ class Scorebot:
 
     def __init__(self, backend: RangeBackend, exercise: str, team: TeamRange,
                  secrets: dict[str, str]) -> None:
-        self.backend = backend
-        self.exercise = exercise
         self.team = team
         self.specs = [check_spec(check, secrets) for check in team.checks]
-        self.session: HostSession | None = None
-
-    def open(self) -> HostSession:
-        if self.session is None:
-            self.session = self.backend.open_session(
-                self.exercise, self.team.team, "scorebot",
-                ["python3", "-c", runner_source(), "--serve"])
-        return self.session
+        self.process = HostProcess(backend, exercise, team.team, "scorebot",
+                                   ["python3", "-c", runner_source(), "--serve"])
 
     def run(self) -> list[CheckResult]:
         if not self.specs:
@@ -109,15 +102,10 @@ class Scorebot:
         request = json.dumps({"checks": self.specs})
         for attempt in (1, 2):
             try:
-                answer = self.open().request(request, _longest(self.specs))
+                answer = self.process.request(request, _longest(self.specs))
                 return _results(self.team, answer, "its session")
             except Exception:  # the engine, the session or the runner: start afresh
-                self.close()
+                self.process.close()
                 if attempt == 2:
                     raise
         return []  # not reached: the second attempt returns or raises
-
-    def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None

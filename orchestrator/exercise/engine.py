@@ -23,6 +23,7 @@ from orchestrator.exercise.incidents import IncidentCollector
 from orchestrator.exercise.injects import InjectResult, run_inject
 from orchestrator.plan.model import Plan, PlannedInject
 from orchestrator.runtime.backend import RangeBackend
+from orchestrator.runtime.host_process import HostProcess
 from orchestrator.scorebot import CheckResult, Scorebot
 
 
@@ -132,10 +133,7 @@ class ExerciseEngine:
             self.on_update(self.status)
         self._collect(wait=True)
         self._read_logins(wait=True)
-        closers = [scorebot.close for scorebot in self.scorebots]
-        closers += [collector.close for collector in self.collectors]
-        for closing in [self.pool.submit(closer) for closer in closers]:
-            closing.exception()
+        self._on_every_process(HostProcess.close)
         self.pool.shutdown(wait=True)
         if finished or self.stopped_by_white_cell:
             self.store.append("exercise.finished", t=self.clock.now(),
@@ -152,13 +150,16 @@ class ExerciseEngine:
         """
         self.clock.pause()
         try:
-            openers = [scorebot.open for scorebot in self.scorebots]
-            openers += [collector.open for collector in self.collectors]
-            opening = [self.pool.submit(opener) for opener in openers]
-            for future in opening:
-                future.exception()
+            self._on_every_process(HostProcess.open)
         finally:
             self.clock.resume()
+
+    def _on_every_process(self, action: Callable[[HostProcess], object]) -> None:
+        """Open or close every scorebot's and bastion's process at once; failures wait."""
+        processes = [scorebot.process for scorebot in self.scorebots]
+        processes += [collector.process for collector in self.collectors]
+        for future in [self.pool.submit(action, process) for process in processes]:
+            future.exception()
 
     def _wait(self, moment: float, stop: threading.Event) -> bool:
         """Wait for `moment`, acting on white-cell requests at least every second."""

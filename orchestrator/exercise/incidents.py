@@ -16,7 +16,8 @@ import json
 from typing import Any
 
 from orchestrator.events.store import EventStore
-from orchestrator.runtime.backend import HostSession, RangeBackend
+from orchestrator.runtime.backend import RangeBackend
+from orchestrator.runtime.host_process import HostProcess
 
 SPOOL = "/var/spool/rangectl/incidents"
 _COLLECTOR = f"""
@@ -47,28 +48,21 @@ class IncidentCollector:
 
     def __init__(self, backend: RangeBackend, exercise: str, team: str,
                  store: EventStore) -> None:
-        self.backend = backend
-        self.exercise = exercise
         self.team = team
         self.store = store
         self.known = {str(e.data.get("id")) for e in store.read("incident.reported")
                       if e.team == team}
         self.archive: list[str] = []  # recorded, still in the spool
-        self.session: HostSession | None = None
-
-    def open(self) -> HostSession:
-        if self.session is None:
-            self.session = self.backend.open_session(self.exercise, self.team, "bastion",
-                                                     ["python3", "-c", _COLLECTOR])
-        return self.session
+        self.process = HostProcess(backend, exercise, team, "bastion",
+                                   ["python3", "-c", _COLLECTOR])
 
     def collect(self, t: float) -> int:
         """Record the team's new reports; return how many."""
+        answer = self.process.request(json.dumps({"archive": self.archive}), timeout=15)
         try:
-            answer = self.open().request(json.dumps({"archive": self.archive}), timeout=15)
             reports = [r for r in json.loads(answer) if isinstance(r, dict)]
-        except Exception:
-            self.close()  # started afresh at the next tick; the spool keeps the reports
+        except (TypeError, ValueError):
+            self.process.close()  # started afresh at the next tick; the spool keeps them
             raise
         new = [r for r in reports if str(r.get("id")) not in self.known]
         for report in new:
@@ -80,8 +74,3 @@ class IncidentCollector:
         self.store.append("incident.reported", team=self.team, host=str(report.get("host", "")),
                           t=t, **{k: v for k, v in report.items() if k != "host"})
         self.known.add(str(report.get("id")))
-
-    def close(self) -> None:
-        if self.session is not None:
-            self.session.close()
-            self.session = None

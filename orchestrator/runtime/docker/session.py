@@ -49,8 +49,7 @@ class DockerSession:
                     self._buffer += data
                 if len(self._buffer) > MAX_ANSWER:
                     raise SocketError("the answer is too long")
-        except (OSError, SocketError) as exc:
-            self.close()
+        except (OSError, SocketError) as exc:  # its owner closes it (HostProcess)
             raise RuntimeFailureError(f"{self.label}: the session ended: {exc}") from None
         answer, _, self._buffer = self._buffer.partition(b"\n")
         return answer.decode(errors="replace")
