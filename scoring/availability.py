@@ -22,10 +22,8 @@ def availability_lines(plan: Plan, facts: Facts) -> Iterator[LedgerLine]:
         if (fact.team, fact.check) not in scored:
             continue
         raw, reason = _judge(fact, rules.points_per_check, rules.degraded_factor)
-        void = next((v.reason or "voided by the white cell" for v in facts.check_voids
-                     if v.covers(fact)), "")
         yield LedgerLine(fact.team, "availability", fact.check, raw, raw, fact.t, fact.time,
-                         f"tick {fact.tick}: {reason}", (fact.seq,), void)
+                         f"tick {fact.tick}: {reason}", (fact.seq,), facts.check_void(fact))
 
 
 def _judge(fact: CheckFact, per_check: float, degraded_factor: float) -> tuple[float, str]:

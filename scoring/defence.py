@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orchestrator.plan.model import Plan
-from scoring.facts import Facts, InjectFact
+from scoring.facts import Facts
 from scoring.lines import LedgerLine
 
 _REASONS = {
@@ -23,13 +23,8 @@ _REASONS = {
 
 
 def inject_points(plan: Plan, team: str, inject: str) -> int:
-    planned = next((i for i in plan.team(team).injects if i.name == inject), None)
+    planned = plan.team(team).inject(inject)
     return planned.points if planned else 0
-
-
-def inject_void(facts: Facts, firing: InjectFact) -> str:
-    return next((v.reason or "voided by the white cell" for v in facts.inject_voids
-                 if v.inject == firing.inject and v.team in (None, firing.team)), "")
 
 
 def defence_lines(plan: Plan, facts: Facts) -> Iterator[LedgerLine]:
@@ -46,4 +41,4 @@ def defence_lines(plan: Plan, facts: Facts) -> Iterator[LedgerLine]:
         yield LedgerLine(firing.team, "defence", firing.inject, raw, raw, firing.t,
                          firing.ended_time or firing.fired_time, reason,
                          (firing.fired_seq, *([firing.ended_seq] if firing.ended_seq else [])),
-                         inject_void(facts, firing))
+                         facts.inject_void(firing))

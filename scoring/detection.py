@@ -21,7 +21,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from orchestrator.plan.model import Plan, PlannedDetection
-from scoring.defence import inject_void
 from scoring.facts import Facts, InjectFact, ReportFact
 from scoring.lines import LedgerLine, points
 
@@ -49,7 +48,7 @@ def technique_matches(reported: str, expected: str) -> bool:
 
 
 def detection_rule(plan: Plan, firing: InjectFact) -> PlannedDetection:
-    inject = next((i for i in plan.team(firing.team).injects if i.name == firing.inject), None)
+    inject = plan.team(firing.team).inject(firing.inject)
     if inject is not None and inject.detection is not None:
         return inject.detection
     technique = inject.technique if inject else firing.technique
@@ -120,19 +119,19 @@ def detection_lines(plan: Plan, facts: Facts, matches: list[ReportMatch]) -> Ite
             raw, why = detection_credit(rule, report.t - firing.t, report.indicators)
             yield LedgerLine(report.team, "detection", firing.inject, raw, raw, report.t,
                              report.time, f"{firing.inject} detected by {label}: {why}",
-                             (firing.fired_seq, report.seq), inject_void(facts, firing))
+                             (firing.fired_seq, report.seq), facts.inject_void(firing))
         elif match.status == "duplicate" and firing is not None and match.first is not None:
             yield LedgerLine(report.team, "detection", firing.inject, 0.0, 0.0, report.t,
                              report.time, f"{label}: a duplicate of report {match.first.id} "
                              f"for {firing.inject}; no further points",
                              (firing.fired_seq, match.first.seq, report.seq),
-                             inject_void(facts, firing))
+                             facts.inject_void(firing))
         elif match.status == "late" and firing is not None:
             window = _duration(detection_rule(plan, firing).window)
             yield LedgerLine(report.team, "detection", firing.inject, 0.0, 0.0, report.t,
                              report.time, f"{label}: describes {firing.inject}, but after its "
                              f"{window} window; no points", (firing.fired_seq, report.seq),
-                             inject_void(facts, firing))
+                             facts.inject_void(firing))
         elif "false_report" not in plan.scoring.penalties:
             yield LedgerLine(report.team, "detection", "false report", 0.0, 0.0, report.t,
                              report.time, f"{label}: matches no inject; no points",

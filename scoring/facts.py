@@ -31,6 +31,9 @@ class EventLike(Protocol):
     def data(self) -> dict[str, Any]: ...
 
 
+VOIDED = "voided by the white cell"  # the reason shown when a ruling gave none
+
+
 @dataclass(frozen=True)
 class CheckFact:
     team: str
@@ -117,6 +120,16 @@ class Facts:
     check_voids: tuple[CheckVoid, ...] = ()
     penalties: tuple[ManualPenalty, ...] = ()
     repeats: tuple[InjectFact, ...] = field(default=())  # later firings, not scored
+
+    def check_void(self, fact: CheckFact) -> str:
+        """Why the white cell voided this check result ("" if it counts)."""
+        return next((void.reason or VOIDED for void in self.check_voids if void.covers(fact)),
+                    "")
+
+    def inject_void(self, firing: InjectFact) -> str:
+        """Why the white cell voided this team's inject ("" if it counts)."""
+        return next((void.reason or VOIDED for void in self.inject_voids
+                     if void.inject == firing.inject and void.team in (None, firing.team)), "")
 
 
 def read_facts(events: Iterable[EventLike]) -> Facts:

@@ -29,7 +29,7 @@ BLACKOUT_MIN_CHECKS = 2  # a team with one check cannot tell a block from an out
 def penalty_lines(plan: Plan, facts: Facts, matches: list[ReportMatch]) -> Iterator[LedgerLine]:
     rules = plan.scoring.penalties
     counted = [fact for fact in facts.checks
-               if not any(void.covers(fact) for void in facts.check_voids)]
+               if not facts.check_void(fact)]
     blackouts = _blackout_ticks(plan, counted)
     if "scored_service_down" in rules:
         yield from _outages(plan, counted, blackouts, rules["scored_service_down"])

@@ -202,7 +202,7 @@ class ExerciseEngine:
 
     def _fire_by_hand(self, name: str, team_id: str) -> None:
         team = next((t for t in self.plan.teams if t.team == team_id), None)
-        inject = next((i for i in team.injects if i.name == name), None) if team else None
+        inject = team.inject(name) if team else None
         if team is None or inject is None:
             self.store.append("control.refused", reason=f"no inject {name} for team {team_id}")
             return

@@ -109,6 +109,9 @@ class TeamRange(PlanModel):
     def host(self, name: str) -> PlannedHost:
         return next(host for host in self.hosts if host.name == name)
 
+    def inject(self, name: str) -> PlannedInject | None:
+        return next((inject for inject in self.injects if inject.name == name), None)
+
 
 class PlannedScoring(PlanModel):
     """The scenario's scoring rules, carried in the plan so scores need nothing else."""

@@ -110,8 +110,7 @@ def availability_timeline(plan: Plan, facts: Facts) -> dict[str, dict[str, list[
     for fact in facts.checks:
         row = timeline.get(fact.team, {}).get(fact.check)
         if row is not None:
-            voided = any(void.covers(fact) for void in facts.check_voids)
-            row.append([fact.tick, fact.result, voided])
+            row.append([fact.tick, fact.result, bool(facts.check_void(fact))])
     return timeline
 
 
