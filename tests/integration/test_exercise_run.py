@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,6 +43,20 @@ def fresh_events(exercise: str) -> None:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
+@contextmanager
+def running(exercise: str, speed: str, stderr: int = subprocess.PIPE
+            ) -> Iterator[subprocess.Popen[bytes]]:
+    """`rangectl run` in the background; killed if the test leaves before it ends."""
+    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", speed],
+                               stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def wait_for_event(exercise: str, kind: str, process: subprocess.Popen[bytes],
                    timeout: float = 120, **data: object) -> None:
     deadline = time.monotonic() + timeout
@@ -58,9 +72,7 @@ def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(
     fresh_events(exercise)
     assert rangectl("access", "tallinn", "-o", str(tmp_path / "kit"),
                     "--exercise", exercise).returncode == 0
-    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", "5"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with running(exercise, "5") as process:
         # Tallinn sees the password guess and reports it from its bastion, mid-run.
         wait_for_event(exercise, "inject.fired", process, inject="ssh-password-guess")
         filed = subprocess.run(
@@ -71,10 +83,6 @@ def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(
         assert filed.returncode == 0, filed.stderr
         assert "filed" in filed.stdout
         _, stderr = process.communicate(timeout=300)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == 0, stderr
     assert b"finished" in stderr
     ticks = [int(data["tick"]) for _, data in events(exercise, "tick.completed")]  # type: ignore[call-overload]
@@ -125,10 +133,7 @@ def test_white_cell_actions_need_a_running_exercise(exercise: str) -> None:
 
 def test_killed_controller_resumes_without_firing_twice(exercise: str) -> None:
     fresh_events(exercise)
-    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", "10"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env=os.environ.copy())
-    try:
+    with running(exercise, "10", stderr=subprocess.DEVNULL) as process:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # kill it once the first inject has fired
             if events(exercise, "inject.fired"):
@@ -136,9 +141,6 @@ def test_killed_controller_resumes_without_firing_twice(exercise: str) -> None:
             time.sleep(0.2)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
     before = [int(d["tick"]) for _, d in events(exercise, "tick.completed")]  # type: ignore[call-overload]
     assert before, "the run was killed before its first tick"
     result = rangectl("run", "--exercise", exercise, "--speed", "10", timeout=300)
@@ -154,18 +156,12 @@ def test_killed_controller_resumes_without_firing_twice(exercise: str) -> None:
 def test_a_scorebot_restarted_mid_run_is_checking_again_at_the_next_tick(
         exercise: str, backend: DockerBackend) -> None:
     fresh_events(exercise)
-    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", "5"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with running(exercise, "5") as process:
         wait_for_event(exercise, "tick.completed", process, tick=2)
         scorebot = backend.api.containers(filters={"label": [
             f"rangectl.exercise={exercise}", "rangectl.team=ottawa", "rangectl.host=scorebot"]})
         backend.api.restart(scorebot[0]["Id"], timeout=1)  # its check runner dies with it
         _, stderr = process.communicate(timeout=300)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
     assert process.returncode == 0, stderr
     ticks = [int(data["tick"]) for _, data in events(exercise, "tick.completed")]  # type: ignore[call-overload]
     assert ticks == list(range(10))
