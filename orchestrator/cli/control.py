@@ -10,9 +10,9 @@ from __future__ import annotations
 import click
 
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.scored import record_event
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
-from orchestrator.events.store import EventStore
 from orchestrator.exercise.run_lock import engine_running
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
@@ -20,16 +20,12 @@ from orchestrator.state import ExerciseState
 EXERCISE = click.option("--exercise", help="Exercise id (default: the only one).")
 
 
-def _request(exercise: str | None, kind: str, **data: str) -> str:
+def _request(exercise: str | None, kind: str, team: str | None = None, **data: str) -> str:
     state = ExerciseState(resolve_exercise(DockerBackend(), exercise))
     if not engine_running(state):
         raise InvalidInputError(f"exercise '{state.exercise}' is not running",
                                 "start or resume it with: rangectl run")
-    store = EventStore(state.events_path)
-    try:
-        store.append(kind, by="white-cell", **data)
-    finally:
-        store.close()
+    record_event(state, kind, team, **data)
     return state.exercise
 
 
