@@ -25,11 +25,9 @@ import ansible_runner
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.events.store import EventStore
 from orchestrator.images.catalog import project_root
+from orchestrator.inventory import inventory, inventory_yaml
 from orchestrator.plan.model import Plan, TeamRange
-from orchestrator.plan.templates import host_view
 from orchestrator.scenario.model import Scenario
-
-OWN_ROLES: dict[str, list[str]] = {"red": [], "scorebot": [], "bastion": []}
 
 
 @dataclass(frozen=True)
@@ -52,33 +50,6 @@ class TeamProvisioned:
 
 
 ProgressSink = Callable[[TaskProgress], None]
-
-
-def inventory(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
-              access: dict[str, Any]) -> dict[str, Any]:
-    """The Ansible inventory of one team's range (container names as hosts)."""
-    hosts: dict[str, Any] = {}
-    for host in team.hosts:
-        entry = scenario.host(host.name)
-        roles = [{"name": r.name, "vars": r.vars} for r in entry.roles] if entry else [
-            {"name": name, "vars": {}} for name in OWN_ROLES[host.role]]
-        vulnerabilities = [{"name": v.name, "vars": v.vars}
-                           for v in entry.vulnerabilities] if entry else []
-        hosts[host.container_name] = {
-            "rangectl_host": host.name, "rangectl_role": host.role,
-            "rangectl_roles": roles, "rangectl_vulnerabilities": vulnerabilities,
-        }
-    return {"all": {"hosts": hosts, "vars": {
-        "ansible_connection": _connection(),
-        "ansible_python_interpreter": "/usr/bin/python3",
-        "rangectl_exercise": plan.exercise, "rangectl_team": team.team,
-        "rangectl_team_name": team.name, "rangectl_secrets": secrets,
-        "rangectl_access": access,
-        "rangectl_project": str(project_root()),
-        "rangectl_hosts": {h.name: {**host_view(h), "role": h.role} for h in team.hosts},
-        "rangectl_networks": {n.name: {"subnet": n.subnet, "gateway": n.gateway}
-                              for n in team.networks},
-    }}}
 
 
 def provision(scenario: Scenario, plan: Plan, secrets: dict[str, dict[str, str]],
@@ -135,12 +106,14 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
         return False  # nothing needs keeping on disk beyond our event store
 
     work_dir.mkdir(parents=True, exist_ok=True)
+    hosts_file = _write_inventory(work_dir, inventory(scenario, plan, team, secrets, access,
+                                                      _connection()))
     store.append("team.provisioning_started", team=team.team)
     runner = ansible_runner.run(
         private_data_dir=str(work_dir),
         project_dir=str(project_root() / "playbooks"),
         playbook="site.yml",
-        inventory=inventory(scenario, plan, team, secrets, access),
+        inventory=str(hosts_file),
         envvars=_environment(),
         event_handler=handle,
         quiet=True,
@@ -159,6 +132,23 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
                  changed=counts["changed"])
     return TeamProvisioned(team.team, len(team.hosts), counts["tasks"], counts["changed"],
                            seconds)
+
+
+def _write_inventory(work_dir: Path, document: dict[str, Any]) -> Path:
+    """Write the team's inventory as YAML with `!unsafe` values (see orchestrator/inventory.py).
+
+    ansible-runner would write a dict inventory as JSON, which cannot mark a
+    value unsafe, so Ansible would template scenario text on the controller.
+    The file holds the team's secrets: readable by its owner only.
+    """
+    directory = work_dir / "inventory"
+    directory.mkdir(mode=0o700, exist_ok=True)
+    path = directory / "hosts.yml"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(inventory_yaml(document))
+    os.chmod(path, 0o600)
+    return path
 
 
 _RESULT_EVENTS = {

@@ -1,0 +1,91 @@
+"""The Ansible inventory of one team's range, written so Ansible can only read it as data.
+
+Scenario files travel between nations, and Ansible templates every string it
+is given: a team name or a role variable such as
+`{{ lookup('pipe', 'id') }}` would run on the controller, as root, at `up`.
+So every value that reaches Ansible from a scenario, the plan or the team's
+secrets is written with YAML's `!unsafe` tag, which ansible-core honours by
+never templating that string (a JSON inventory has no way to say so). Only the
+connection settings, which rangectl itself chooses, are written plain.
+
+Pure: no I/O beyond turning a mapping into text, so it is unit-tested without
+Ansible or Docker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from orchestrator.plan.model import Plan, TeamRange
+from orchestrator.plan.templates import host_view
+from orchestrator.scenario.model import Scenario
+
+OWN_ROLES: dict[str, list[str]] = {"red": [], "scorebot": [], "bastion": []}
+
+# rangectl's own settings, never from a scenario: written as plain YAML.
+CONNECTION_VARS = ("ansible_connection", "ansible_python_interpreter")
+
+
+class _Unsafe(str):
+    """A string Ansible must never template (written as `!unsafe '...'`)."""
+
+
+class _InventoryDumper(yaml.SafeDumper):
+    """SafeDumper that also knows `_Unsafe`; keys and rangectl's own settings stay plain."""
+
+
+def _represent_unsafe(dumper: yaml.SafeDumper, value: _Unsafe) -> yaml.ScalarNode:
+    return dumper.represent_scalar("!unsafe", str(value), style="'")
+
+
+_InventoryDumper.add_representer(_Unsafe, _represent_unsafe)
+
+
+def mark_unsafe(value: Any) -> Any:
+    """Every string inside `value` (not mapping keys) as an `_Unsafe` string.
+
+    Keys stay plain: Ansible never templates a mapping key, and host names
+    must stay names.
+    """
+    if isinstance(value, str):
+        return _Unsafe(value)
+    if isinstance(value, Mapping):
+        return {str(key): mark_unsafe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mark_unsafe(item) for item in value]
+    return value
+
+
+def inventory(scenario: Scenario, plan: Plan, team: TeamRange, secrets: Mapping[str, str],
+              access: Mapping[str, Any], connection: str) -> dict[str, Any]:
+    """The inventory of one team's range (container names as hosts), every value data."""
+    hosts: dict[str, Any] = {}
+    for host in team.hosts:
+        entry = scenario.host(host.name)
+        roles = [{"name": r.name, "vars": r.vars} for r in entry.roles] if entry else [
+            {"name": name, "vars": {}} for name in OWN_ROLES[host.role]]
+        vulnerabilities = [{"name": v.name, "vars": v.vars}
+                           for v in entry.vulnerabilities] if entry else []
+        hosts[host.container_name] = mark_unsafe({
+            "rangectl_host": host.name, "rangectl_role": host.role,
+            "rangectl_roles": roles, "rangectl_vulnerabilities": vulnerabilities,
+        })
+    team_vars = mark_unsafe({
+        "rangectl_exercise": plan.exercise, "rangectl_team": team.team,
+        "rangectl_team_name": team.name, "rangectl_secrets": dict(secrets),
+        "rangectl_access": dict(access),
+        "rangectl_hosts": {h.name: {**host_view(h), "role": h.role} for h in team.hosts},
+        "rangectl_networks": {n.name: {"subnet": n.subnet, "gateway": n.gateway}
+                              for n in team.networks},
+    })
+    own = {"ansible_connection": connection, "ansible_python_interpreter": "/usr/bin/python3"}
+    return {"all": {"hosts": hosts, "vars": {**own, **team_vars}}}
+
+
+def inventory_yaml(document: Mapping[str, Any]) -> str:
+    """The inventory as YAML text, `!unsafe` on every value `mark_unsafe` marked."""
+    return yaml.dump(dict(document), Dumper=_InventoryDumper, sort_keys=True,
+                     allow_unicode=True, default_flow_style=False, width=10_000)
