@@ -7,11 +7,26 @@ no other module prints or exits.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 EXIT_OK = 0
 EXIT_RUNTIME = 1
 EXIT_INVALID = 2
+
+
+def one_line(text: str) -> str:
+    """`text` with every control or format character escaped (`\\n`, `\\x1b`, `\\u202e`).
+
+    Messages quote what the user wrote, and a scenario travels between nations:
+    a quoted newline or terminal escape must not forge further lines of output
+    or rewrite the terminal of the controller who reads them.
+    """
+    if text.isprintable():
+        return text
+    return "".join(character if not unicodedata.category(character).startswith("C")
+                   else character.encode("unicode_escape").decode("ascii")
+                   for character in text)
 
 
 @dataclass(frozen=True, order=True)
@@ -34,7 +49,7 @@ class Problem:
         text = f"{where}: {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return one_line(text)
 
 
 class RangectlError(Exception):

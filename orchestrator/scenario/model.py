@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from orchestrator.scenario.types import Bytes, Name, Seconds, Technique, Template
+from orchestrator.scenario.types import Bytes, DisplayText, Name, Seconds, Technique, Template
 
 Tactic = Literal[
     "reconnaissance", "resource-development", "initial-access", "execution", "persistence",
@@ -46,7 +46,7 @@ class Team(Model):
     """A blue team; each gets its own identical copy of the range."""
 
     id: Name
-    name: str = Field(min_length=1, description="display name, e.g. 'Ottawa Blue Team'")
+    name: DisplayText = Field(description="display name, one line, e.g. 'Ottawa Blue Team'")
     site: Name = Field(description="where the team sits; Swarm places its range there")
     timezone: str = Field(description="IANA time zone, e.g. America/Toronto")
     trainees: tuple[Name, ...] = Field(default=(), description="named trainee accounts")
@@ -321,7 +321,7 @@ class Scenario(Model):
 
     version: Literal[1] = Field(description="scenario format version")
     name: Name
-    title: str = ""
+    title: DisplayText | None = None
     description: str = ""
     duration: Seconds = Field(description="length of the exercise")
     tick: Seconds = Field(default=30, description="how often services are checked")

@@ -8,11 +8,15 @@ parses a string again.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Annotated, Any
 
 import jinja2
 import jinja2.meta
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+from orchestrator.scenario.template_policy import HINT as TEMPLATE_HINT
+from orchestrator.scenario.template_policy import template_violations
 
 _DURATION_PART = re.compile(r"(\d+)(h|m|s)")
 _DURATION = re.compile(r"^(?:\d+h)?(?:\d+m)?(?:\d+s)?$")
@@ -54,12 +58,18 @@ def parse_size(value: Any) -> Any:
 
 
 def check_template(value: str) -> str:
-    """Refuse a Jinja2 template that does not parse or names an unknown variable."""
+    """Refuse a Jinja2 template that does not parse, names an unknown variable,
+    or uses more than substitution (see template_policy: a scenario is data)."""
     environment = jinja2.Environment(autoescape=False)
     try:
         parsed = environment.parse(value)
     except jinja2.TemplateSyntaxError as exc:
         raise ValueError(f"template error: {exc.message}") from None
+    except RecursionError:
+        raise ValueError("template error: nested too deeply") from None
+    violation = next(template_violations(parsed), None)
+    if violation is not None:
+        raise ValueError(f"template error: {violation}; {TEMPLATE_HINT}")
     unknown = sorted(jinja2.meta.find_undeclared_variables(parsed) - TEMPLATE_NAMES)
     if unknown:
         known = ", ".join(sorted(TEMPLATE_NAMES))
@@ -102,6 +112,39 @@ Name = Annotated[
     Field(description="lower-case letters, digits and '-', starting with a letter, 1-32 long"),
 ]
 """A name that becomes part of container names and host names (a DNS label)."""
+
+DISPLAY_MAX = 80
+
+
+def check_display_text(value: str) -> str:
+    """Refuse a display name that is not one printable line.
+
+    Display names end up in files other programs parse (a team name is a comment
+    line in the access kit's ssh_config, a line of the bastion's motd): a newline
+    there would let a scenario author add `Host *` / `ProxyCommand` lines to
+    every trainee's kit. Control and format characters (including bidi
+    overrides) are refused too, so what a reviewer reads is what is shown.
+    """
+    if not value.strip():
+        raise ValueError("a display name cannot be empty")
+    if len(value) > DISPLAY_MAX:
+        raise ValueError(f"a display name is at most {DISPLAY_MAX} characters (this one has "
+                         f"{len(value)})")
+    for character in value:
+        if unicodedata.category(character).startswith("C"):
+            raise ValueError(f"a display name is one printable line; it contains "
+                             f"{character!r} (U+{ord(character):04X})")
+    return value
+
+
+DisplayText = Annotated[
+    str,
+    AfterValidator(check_display_text),
+    Field(description=f"one printable line, at most {DISPLAY_MAX} characters",
+          json_schema_extra={"minLength": 1, "maxLength": DISPLAY_MAX,
+                             "pattern": r"^[^\u0000-\u001f\u007f-\u009f]+$"}),
+]
+"""Text shown to people and written into generated files: one printable line."""
 
 Technique = Annotated[
     str,
