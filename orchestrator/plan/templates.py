@@ -8,6 +8,7 @@ empty string inside an attack command.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,11 +67,41 @@ def build_context(
     }
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(template: str) -> jinja2.Template:
+    """Each template text compiled once: every team renders the same texts."""
+    return _ENVIRONMENT.from_string(template)
+
+
+# A rendered template is a command line or a short text; anything longer is a
+# scenario trying to exhaust the controller, stopped while it renders.
+MAX_RENDERED = 64 * 1024
+
+
 def render(template: str, context: Mapping[str, Any]) -> str:
-    """Render `template` strictly; raise TemplateRenderError naming what is missing."""
+    """Render `template` strictly; raise TemplateRenderError naming what went wrong.
+
+    The scenario loader only lets through templates whose cost is linear
+    (orchestrator/scenario/template_policy.py); the size cap and the catch-all
+    here are the second line, so no template can ever end `plan` or `run`
+    with an internal error.
+    """
     try:
-        return _ENVIRONMENT.from_string(template).render(context)
+        parts: list[str] = []
+        size = 0
+        for part in _compiled(template).generate(context):
+            size += len(part)
+            if size > MAX_RENDERED:
+                raise TemplateRenderError(
+                    f"template error: renders to more than {MAX_RENDERED // 1024} KiB")
+            parts.append(part)
+        return "".join(parts)
+    except TemplateRenderError:
+        raise
     except jinja2.UndefinedError as exc:
         raise TemplateRenderError(f"template error: {exc.message}") from None
     except jinja2.TemplateError as exc:
         raise TemplateRenderError(f"template error: {exc}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError,
+            MemoryError) as exc:
+        raise TemplateRenderError(f"template error: {type(exc).__name__}: {exc}") from None
