@@ -148,6 +148,7 @@ def _host_problems(
                                      f"host number {attachment.host} on '{network.name}' is "
                                      f"already taken by host '{owner}'")
         yield from _service_problems(host, base, secrets, sm)
+        yield from _secret_var_problems(host, base, secrets, sm)
     yield from _capacity_problems(scenario, sm)
     for n_index, network in enumerate(scenario.networks):
         if network.router is None:
@@ -161,6 +162,33 @@ def _host_problems(
         elif network.name not in {a.name for a in router.networks}:
             yield sm.problem(path, f"network '{network.name}': router '{router.name}' is not "
                              "attached to it", f"add '{network.name}' to {router.name}'s networks")
+
+
+def _is_secret_var(key: str) -> bool:
+    return key == "secret" or key.endswith("_secret")
+
+
+def _secret_var_problems(
+    host: Host, base: PathKey, secrets: set[str], sm: SourceMap
+) -> Iterator[Problem]:
+    """A role's or vulnerability's `secret` (or `*_secret`) variable names a declared secret.
+
+    Otherwise `validate` passes and `up` fails minutes later inside Ansible.
+    """
+    refs = [("roles", index, ref.name, ref.vars) for index, ref in enumerate(host.roles)]
+    refs += [("vulnerabilities", index, ref.name, ref.vars)
+             for index, ref in enumerate(host.vulnerabilities)]
+    for kind, index, name, variables in refs:
+        for key, value in variables.items():
+            if not _is_secret_var(key):
+                continue
+            path = (*base, kind, index, "vars", key)
+            if not isinstance(value, str):
+                yield sm.problem(path, f"host '{host.name}', {name}: '{key}' names a secret, "
+                                 f"not a {type(value).__name__}", "write a secret's name")
+            elif value not in secrets:
+                yield sm.problem(path, f"host '{host.name}', {name}: unknown secret '{value}'",
+                                 _suggest(value, secrets) + " (declare it under 'secrets:')")
 
 
 def _role_problems(
@@ -252,25 +280,34 @@ def _inject_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
 
 
 def inject_offsets(scenario: Scenario) -> dict[str, int | None]:
-    """Each inject's offset in seconds; None for one caught in an `after` cycle."""
+    """Each inject's offset in seconds; None for one caught in an `after` cycle.
+
+    Iterative on purpose: a chain of thousands of `after` links written in
+    reverse order is valid input, and must not exhaust Python's stack.
+    """
     by_name = {inject.name: inject for inject in scenario.injects}
     offsets: dict[str, int | None] = {}
-
-    def offset(inject: Inject, chain: tuple[str, ...]) -> int | None:
-        if inject.name in offsets:
-            return offsets[inject.name]
-        if inject.at is not None:
-            result: int | None = inject.at
-        elif inject.name in chain or inject.after not in by_name:
-            result = None
+    for start in scenario.injects:
+        path: list[Inject] = []
+        on_path: set[str] = set()
+        current: Inject | None = start
+        base: int | None = None
+        while current is not None and current.name not in offsets:
+            if current.at is not None:
+                base = current.at
+                offsets[current.name] = base
+                break
+            if current.name in on_path or current.after not in by_name:
+                base = None  # a cycle, or a missing inject (reported elsewhere)
+                break
+            path.append(current)
+            on_path.add(current.name)
+            current = by_name[current.after or ""]
         else:
-            previous = offset(by_name[inject.after or ""], (*chain, inject.name))
-            result = None if previous is None else previous + inject.delay
-        offsets[inject.name] = result
-        return result
-
-    for inject in scenario.injects:
-        offset(inject, ())
+            base = offsets[current.name] if current is not None else None
+        for inject in reversed(path):
+            base = None if base is None else base + inject.delay
+            offsets[inject.name] = base
     return offsets
 
 
