@@ -14,6 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
+from orchestrator.errors import RuntimeFailureError
 from orchestrator.images.catalog import project_root
 from orchestrator.plan.model import Plan
 from orchestrator.scenario.model import Secret
@@ -35,11 +36,22 @@ def weak_passwords() -> list[str]:
 
 
 def generate(secret: Secret, avoid: set[str], wordlist: list[str]) -> str:
-    """A fresh value of the secret's kind, different from every value in `avoid`."""
-    while True:
-        if secret.kind == "weak_password":
-            value = secrets.choice(wordlist[:WEAK_CHOICES])
-        elif secret.kind == "flag":
+    """A fresh value of the secret's kind, different from every value in `avoid`.
+
+    A weak password is drawn from the wordlist's WEAK_CHOICES most common
+    entries, so red guesses it in time; with more teams than that, a value is
+    shared by several teams rather than never found (each team's range is
+    isolated, so a shared weak password gives no team another's range).
+    """
+    if secret.kind == "weak_password":
+        common = wordlist[:WEAK_CHOICES]
+        if not common:
+            raise RuntimeFailureError("the weak-password wordlist is empty",
+                                      f"restore {'/'.join(WORDLIST)}")
+        fresh = [word for word in common if word not in avoid]
+        return secrets.choice(fresh or common)
+    while True:  # a collision of random values: about 2**-32 at the shortest length
+        if secret.kind == "flag":
             value = f"FLAG{{{secrets.token_hex(secret.length // 2)}}}"
         elif secret.kind == "token":
             value = secrets.token_hex(secret.length // 2)
