@@ -1,0 +1,131 @@
+"""A scenario that would hang, crash or compute on the controller is a located problem, or works.
+
+Before: more than 25 teams with a `weak_password` secret made `up` loop for
+ever; a long `after` chain written in reverse was a RecursionError; `{{ 1/0 }}`
+or a huge `range()` in a template was "internal error" (exit 1); a
+vulnerability's `secret:` naming no secret passed `validate`; a newline in a
+team name wrote `Host *` / `ProxyCommand` lines into every trainee's
+ssh_config; `validate` of 1000 teams took minutes.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from orchestrator.cli.common import load
+from orchestrator.plan import plan_loaded
+from orchestrator.plan.subnets import PoolExhaustedError, SubnetAllocator
+from orchestrator.scenario.model import Secret
+from orchestrator.secrets import WEAK_CHOICES, ensure_secrets, weak_passwords
+from orchestrator.state import ExerciseState
+from tests.conftest import FIXTURES, SCENARIOS
+from tests.e2e.cli import rangectl
+
+INVALID = FIXTURES / "invalid"
+
+
+def assert_located_refusal(path: Path, *texts: str) -> None:
+    result = rangectl("validate", str(path), timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+    for text in texts:
+        located = [line for line in result.stderr.splitlines()
+                   if line.startswith(f"{path}:") and text in line]
+        assert located, f"no located problem with {text!r}: {result.stderr}"
+
+
+def test_templates_that_compute_are_refused_at_validate() -> None:
+    assert_located_refusal(INVALID / "template-computes.yml", "'/' is not allowed",
+                           "call is not allowed", "'center' is not allowed", "'**' is not allowed")
+    assert_located_refusal(INVALID / "template-nested-loop.yml", "inside another")
+
+
+def test_a_newline_in_a_team_name_is_refused() -> None:
+    assert_located_refusal(INVALID / "team-name-newline.yml", "one printable line")
+
+
+def test_a_vulnerability_naming_an_unknown_secret_is_refused() -> None:
+    assert_located_refusal(INVALID / "unknown-vulnerability-secret.yml",
+                           "unknown secret 'admin_pasword'", "did you mean 'admin_password'")
+
+
+def scenario_with(directory: Path, **changes: Any) -> Path:
+    scenario: dict[str, Any] = yaml.safe_load((SCENARIOS / "quickstart.yml").read_text())
+    scenario.update(changes)
+    path = directory / "scenario.yml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def teams(count: int) -> list[dict[str, str]]:
+    return [{"id": f"t{i:04d}", "name": f"Team {i}", "site": "ottawa", "timezone": "UTC"}
+            for i in range(count)]
+
+
+def test_more_teams_than_weak_passwords_get_one_each(tmp_path: Path) -> None:
+    path = scenario_with(tmp_path, teams=teams(3 * WEAK_CHOICES),
+                         addressing={"pool": "10.0.0.0/12"})
+    plan = plan_loaded(load(path))
+    stored = ensure_secrets(ExerciseState("weak", root=tmp_path), plan,
+                            (Secret(name="admin_password", kind="weak_password"),))
+    values = [stored[team.team]["admin_password"] for team in plan.teams]
+    assert len(values) == 3 * WEAK_CHOICES
+    assert set(values) == set(weak_passwords()[:WEAK_CHOICES])  # every one guessable, all used
+
+
+def test_a_long_after_chain_in_reverse_order_is_planned(tmp_path: Path) -> None:
+    length = 3000
+    step = {"tactic": "discovery", "technique": "T1046", "target": {"host": "web"},
+            "steps": [{"run": "true"}]}
+    injects = [{"name": f"i{n}", **step, "after": f"i{n + 1}", "delay": 1}
+               for n in range(length - 1)]
+    injects.append({"name": f"i{length - 1}", **step, "at": 10})
+    path = scenario_with(tmp_path, injects=injects, duration="2h")
+    result = rangectl("plan", str(path), "--teams", "ottawa", "-o", "json", timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    plan = yaml.safe_load(result.stdout)
+    offsets = {inject["name"]: inject["offset"] for inject in plan["teams"][0]["injects"]}
+    assert offsets["i0"] == 10 + length - 1  # the head of the chain fires last
+
+
+def test_a_thousand_teams_validate(tmp_path: Path) -> None:
+    path = scenario_with(tmp_path, teams=teams(1000), addressing={"pool": "10.0.0.0/8"})
+    result = rangectl("validate", str(path), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "1000 teams" in result.stderr
+
+
+def reference_allocate(pool: ipaddress.IPv4Network, taken: list[ipaddress.IPv4Network],
+                       prefix: int) -> ipaddress.IPv4Network | None:
+    """The allocator's contract, by brute force: the first aligned free subnet."""
+    for subnet in pool.subnets(new_prefix=prefix):
+        if not any(subnet.overlaps(net) for net in taken):
+            taken.append(subnet)
+            return subnet
+    return None
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_subnet_allocator_is_first_fit(seed: int) -> None:
+    chance = random.Random(seed)
+    pool = ipaddress.IPv4Network("10.0.0.0/20")
+    reserved = [ipaddress.IPv4Network((int(pool.network_address) + chance.randrange(0, 4096),
+                                       chance.choice([24, 26, 28])), strict=False)
+                for _ in range(chance.randrange(0, 12))]
+    allocator = SubnetAllocator(pool, reserved)
+    taken = list(reserved)
+    for _ in range(60):
+        prefix = chance.choice([22, 24, 25, 27, 28])
+        expected = reference_allocate(pool, taken, prefix)
+        if expected is None:
+            with pytest.raises(PoolExhaustedError):
+                allocator.allocate(prefix, "test")
+        else:
+            assert allocator.allocate(prefix, "test") == expected
