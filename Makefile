@@ -63,6 +63,7 @@ demo: setup
 	@echo "Take it down with: RANGECTL_STATE_DIR=$(RANGECTL_STATE_DIR) $(RANGECTL) down --exercise arctic-sentinel"
 
 bench: setup
+	$(PY) -m benchmarks.bench_plan
 	$(PY) -m benchmarks.bench_runtime
 	$(PY) -m benchmarks.bench_provision
 	$(PY) -m benchmarks.bench_engine
