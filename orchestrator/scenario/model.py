@@ -47,7 +47,8 @@ class Team(Model):
 
     id: Name
     name: DisplayText = Field(description="display name, one line, e.g. 'Ottawa Blue Team'")
-    site: Name = Field(description="where the team sits; Swarm places its range there")
+    site: Name = Field(description="where the team sits (recorded; ranges run on the local "
+                                   "engine)")
     timezone: str = Field(description="IANA time zone, e.g. America/Toronto")
     trainees: tuple[Name, ...] = Field(default=(), description="named trainee accounts")
 
