@@ -3,10 +3,13 @@
 Scenario files travel between nations, and Ansible templates every string it
 is given: a team name or a role variable such as
 `{{ lookup('pipe', 'id') }}` would run on the controller, as root, at `up`.
-So every value that reaches Ansible from a scenario, the plan or the team's
-secrets is written with YAML's `!unsafe` tag, which ansible-core honours by
-never templating that string (a JSON inventory has no way to say so). Only the
-connection settings, which rangectl itself chooses, are written plain.
+So every string that reaches Ansible from a scenario, the plan or the team's
+secrets and could be a template (it holds a `{`, which every Jinja2 start
+marker does) is written with YAML's `!unsafe` tag, which ansible-core honours
+by never templating it (a JSON inventory has no way to say so). Other strings
+are written quoted and plain: ansible-core 2.19 resolves an `!unsafe` scalar's
+type as if it were unquoted, so `!unsafe '123456'` would arrive as a number
+and `!unsafe 'true'` as a boolean.
 
 Pure: no I/O beyond turning a mapping into text, so it is unit-tested without
 Ansible or Docker.
@@ -34,7 +37,7 @@ class _Unsafe(str):
 
 
 class _InventoryDumper(yaml.SafeDumper):
-    """SafeDumper that also knows `_Unsafe`; keys and rangectl's own settings stay plain."""
+    """SafeDumper that also knows `_Unsafe`; rangectl's own settings stay plain."""
 
 
 def _represent_unsafe(dumper: yaml.SafeDumper, value: _Unsafe) -> yaml.ScalarNode:
@@ -44,16 +47,17 @@ def _represent_unsafe(dumper: yaml.SafeDumper, value: _Unsafe) -> yaml.ScalarNod
 _InventoryDumper.add_representer(_Unsafe, _represent_unsafe)
 
 
-def mark_unsafe(value: Any) -> Any:
-    """Every string inside `value` (not mapping keys) as an `_Unsafe` string.
+def _text(value: str) -> str:
+    """`value` as an `_Unsafe` string when Ansible could read it as a template."""
+    return _Unsafe(value) if "{" in value else value
 
-    Keys stay plain: Ansible never templates a mapping key, and host names
-    must stay names.
-    """
+
+def mark_unsafe(value: Any) -> Any:
+    """Every string inside `value`, keys included, that could be a template, as `_Unsafe`."""
     if isinstance(value, str):
-        return _Unsafe(value)
+        return _text(value)
     if isinstance(value, Mapping):
-        return {str(key): mark_unsafe(item) for key, item in value.items()}
+        return {_text(str(key)): mark_unsafe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [mark_unsafe(item) for item in value]
     return value

@@ -13,18 +13,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from orchestrator.cli.common import load
 from orchestrator.inventory import inventory, inventory_yaml
 from orchestrator.plan import plan_loaded
 from orchestrator.runtime.docker.backend import DockerBackend
-from tests.conftest import SCENARIOS
 from tests.e2e.cli import rangectl
-from tests.integration.conftest import deployed, unique_exercise
+from tests.security.hostile import hostile_scenario, lookup
 
 
 @pytest.fixture
@@ -34,26 +31,6 @@ def marker() -> Iterator[Path]:
     yield path
     for leftover in path.parent.glob(f"{path.name}-*"):
         leftover.unlink()
-
-
-def lookup(marker: Path, label: str) -> str:
-    """A template that, if Ansible ever evaluated it, would create `marker`-label."""
-    return f"{{{{ lookup('pipe', 'touch {marker}-{label}; echo {label}') }}}}"
-
-
-def hostile_scenario(directory: Path, marker: Path, teams: int = 2) -> Path:
-    """The quickstart, with Ansible lookups in a team name, a role var and a vulnerability var."""
-    scenario: dict[str, Any] = yaml.safe_load((SCENARIOS / "quickstart.yml").read_text())
-    scenario["teams"] = scenario["teams"][:teams]
-    scenario["teams"][0]["name"] = lookup(marker, "team")
-    web = next(host for host in scenario["hosts"] if host["name"] == "web")
-    web["roles"] = [{"name": "web_portal",
-                     "vars": {"title": "Arctic Sentinel " + lookup(marker, "title")}}]
-    files = next(host for host in scenario["hosts"] if host["name"] == "files")
-    files["vulnerabilities"][0]["vars"]["note"] = lookup(marker, "vuln")
-    path = directory / "hostile.yml"
-    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
-    return path
 
 
 PLAYBOOK = """
@@ -66,6 +43,8 @@ PLAYBOOK = """
         content: |
           team={{ rangectl_team_name }}
           secret={{ rangectl_secrets.admin_password }}
+          {% for name, value in rangectl_secrets.items() | sort %}{{ name }}={{ value }}
+          {% endfor %}hash={{ rangectl_secrets.digits | password_hash('sha512', 'saltsaltsalt') }}
           {% for role in rangectl_roles %}role={{ role.vars }}
           {% endfor %}{% for vuln in rangectl_vulnerabilities %}vuln={{ vuln.vars }}
           {% endfor %}
@@ -77,7 +56,11 @@ def test_inventory_values_are_never_templated_by_ansible(tmp_path: Path, marker:
     loaded = load(hostile_scenario(tmp_path, marker))
     plan = plan_loaded(loaded)
     team = plan.teams[0]
-    document = inventory(loaded.scenario, plan, team, {"admin_password": "{{ 7 * 6 }}"},
+    # Secrets that look like other YAML types must stay text (a password hash of
+    # an int fails; "0x1F" must not become 31).
+    values = {"admin_password": "{{ 7 * 6 }}", "digits": "123456", "boolean": "true",
+              "nothing": "null", "hex": "0x1F", "float": "1e3"}
+    document = inventory(loaded.scenario, plan, team, values,
                          {"users": [], "public_key": ""}, connection="local")
     (tmp_path / "hosts.yml").write_text(inventory_yaml(document), encoding="utf-8")
     (tmp_path / "play.yml").write_text(PLAYBOOK, encoding="utf-8")
@@ -97,6 +80,9 @@ def test_inventory_values_are_never_templated_by_ansible(tmp_path: Path, marker:
     assert lookup(marker, "title") in written
     assert lookup(marker, "vuln") in written
     assert "secret={{ 7 * 6 }}" in written  # a secret is data too, never computed
+    for name, value in values.items():
+        assert f"{name}={value}\n" in written  # and keeps its text and type
+    assert "hash=$6$" in written  # a numeric-looking secret is hashed as text
 
 
 def test_every_inventory_value_is_marked_unsafe(tmp_path: Path, marker: Path) -> None:
@@ -107,24 +93,10 @@ def test_every_inventory_value_is_marked_unsafe(tmp_path: Path, marker: Path) ->
                                     connection="docker"))
     for line in text.splitlines():
         key, _, value = line.strip().lstrip("- ").partition(": ")
-        if "{{" in line:
-            assert value.startswith("!unsafe "), line
+        if "{" in line:
+            assert value.startswith("!unsafe ") or key.startswith("!unsafe "), line
         if key.startswith("ansible_"):
             assert not value.startswith("!unsafe"), line  # rangectl's own settings
-
-
-@pytest.fixture(scope="module")
-def hostile_range(backend: DockerBackend, tmp_path_factory: pytest.TempPathFactory,
-                  ) -> Iterator[tuple[str, Path]]:
-    directory = tmp_path_factory.mktemp("hostile")
-    marker = Path(f"/tmp/rp-{secrets.token_hex(4)}")
-    scenario = hostile_scenario(directory, marker, teams=1)
-    try:
-        for exercise in deployed(backend, scenario, unique_exercise("unsafe")):
-            yield exercise, marker
-    finally:
-        for leftover in marker.parent.glob(f"{marker.name}-*"):
-            leftover.unlink()
 
 
 @pytest.mark.docker
