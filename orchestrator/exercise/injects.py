@@ -7,7 +7,9 @@ the inject see them; what is recorded has those secrets masked again.
 
 from __future__ import annotations
 
-import re
+import json
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +48,11 @@ def run_inject(backend: RangeBackend, exercise: str, team: str, inject: PlannedI
     except Exception as exc:  # the range or engine failed, not blue's defence
         steps.append({"command": "", "exit_code": -1, "output": f"error: {exc}"[:MAX_OUTPUT]})
         return InjectResult(team, inject.name, "error", started, time.time(), steps)
-    outcome = "succeeded" if judge(inject.success, exit_code, output) else "blocked"
+    try:
+        outcome = "succeeded" if judge(inject.success, exit_code, output) else "blocked"
+    except PatternError as exc:  # the scenario's pattern, not blue's defence
+        steps.append({"command": "", "exit_code": -1, "output": f"error: {exc}"})
+        outcome = "error"
     return InjectResult(team, inject.name, outcome, started, time.time(), steps)
 
 
@@ -59,7 +65,35 @@ def judge(success: dict[str, Any], exit_code: int, output: str) -> bool:
     if contains and contains not in output:
         return False
     matches = success.get("matches")
-    return not (matches and re.search(matches, output) is None)
+    return not (matches and not pattern_found(str(matches), output))
+
+
+class PatternError(RuntimeError):
+    """The scenario's `success.matches` pattern took too long on a step's output."""
+
+
+# Python's re cannot be interrupted, and the step's output is partly written by
+# what the attack touched (a host a blue team holds): a pattern with nested
+# quantifiers would hold the engine for hours. The search runs in a child
+# interpreter that is killed after MATCH_SECONDS.
+MATCH_SECONDS = 2.0
+_SEARCH = ("import json, re, sys; request = json.load(sys.stdin); "
+           "sys.exit(0 if re.search(request['pattern'], request['text']) else 3)")
+
+
+def pattern_found(pattern: str, text: str) -> bool:
+    """`re.search(pattern, text)`, bounded in time; PatternError past MATCH_SECONDS."""
+    try:
+        child = subprocess.run([sys.executable, "-I", "-S", "-c", _SEARCH],
+                               input=json.dumps({"pattern": pattern, "text": text}),
+                               capture_output=True, text=True, timeout=MATCH_SECONDS,
+                               check=False)
+    except subprocess.TimeoutExpired:
+        raise PatternError(f"success.matches {pattern!r} took over {MATCH_SECONDS:g}s "
+                                "on the output; simplify the pattern") from None
+    if child.returncode not in (0, 3):
+        raise PatternError(f"success.matches {pattern!r} failed: {child.stderr[-200:]}")
+    return child.returncode == 0
 
 
 def _mask(text: str, secrets: dict[str, str]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from orchestrator.errors import RuntimeFailureError
@@ -36,6 +36,23 @@ from orchestrator.runtime.parallel import run_parallel
 
 LABEL_SCENARIO = "rangectl.scenario"
 SETTLE_SECONDS = 0.3
+
+
+# What one exec may bring back to the controller. A command on a range host (an
+# inject run on a host a blue team holds, a service red talks to) can print
+# without end until its timeout; only the last MiB is kept, where a tool's
+# verdict is, and the rest is read and dropped.
+MAX_EXEC_OUTPUT = 1024 * 1024
+
+
+def bounded_tail(chunks: Iterable[bytes], limit: int) -> bytes:
+    """The last `limit` bytes of a stream, read to its end in bounded memory."""
+    kept = bytearray()
+    for chunk in chunks:
+        kept += chunk
+        if len(kept) > 2 * limit:
+            del kept[:-limit]
+    return bytes(kept[-limit:])
 
 
 class DockerBackend:
@@ -151,7 +168,7 @@ class DockerBackend:
         wrapped = ["timeout", "-k", "2", str(max(1, int(timeout))), *command]
         created = self.api.exec_create(self._running(exercise, team, host), wrapped,
                                        stdout=True, stderr=True)
-        output = self.api.exec_start(created["Id"])
+        output = bounded_tail(self.api.exec_start(created["Id"], stream=True), MAX_EXEC_OUTPUT)
         exit_code = self.api.exec_inspect(created["Id"])["ExitCode"]
         return ExecResult(int(exit_code), output.decode(errors="replace"))
 
