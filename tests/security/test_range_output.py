@@ -4,7 +4,9 @@ Before: an exec's whole output was read into the controller's memory (an
 inject run `from: target` runs on a host a blue team holds, which can print
 without end until the step's timeout), and an inject's `success.matches`
 pattern ran with `re.search` inside the engine, where a pattern with nested
-quantifiers over text the target shaped held the exercise clock for hours.
+quantifiers over text the target shaped held the exercise clock for hours;
+and a session's timeout was per read, so a scorebot or bastion that drips its
+answer one byte at a time held every team's tick.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.errors import RuntimeFailureError
 from orchestrator.exercise.injects import MATCH_SECONDS, PatternError, judge
 from orchestrator.runtime.docker.backend import MAX_EXEC_OUTPUT, DockerBackend, bounded_tail
 
@@ -48,3 +51,25 @@ def test_a_range_host_printing_without_end_costs_one_mib(
     assert result.exit_code == 0
     assert len(result.output) == MAX_EXEC_OUTPUT
     assert result.output.endswith("xEND\n")
+
+
+DRIP = ("import sys, time\n"
+        "sys.stdin.readline()\n"
+        "while True:\n"
+        "    sys.stdout.write('x'); sys.stdout.flush(); time.sleep(0.3)\n")
+
+
+@pytest.mark.docker
+def test_a_range_host_dripping_its_answer_cannot_hold_a_tick(
+        backend: DockerBackend, hostile_range: tuple[str, Path]) -> None:
+    exercise, _ = hostile_range
+    session = backend.open_session(exercise, "ottawa", "files", ["python3", "-c", DRIP])
+    started = time.monotonic()
+    try:
+        with pytest.raises(RuntimeFailureError, match="no whole answer within 2s"):
+            session.request("go", timeout=2)
+        assert time.monotonic() - started < 5  # its deadline, not the 16 MiB cap
+    finally:
+        closing = time.monotonic()
+        session.close()  # the process writes for ever: closing must still end
+    assert time.monotonic() - closing < 15

@@ -36,11 +36,20 @@ class DockerSession:
         self._buffer = b""
 
     def request(self, line: str, timeout: float) -> str:
-        """Send one line, return the process's next line of output."""
+        """Send one line, return the process's next line of output, within `timeout` in all.
+
+        The deadline is for the whole answer, not each read: a range host that
+        drips one byte at a time must not hold the tick for every team.
+        """
+        deadline = time.monotonic() + timeout
         try:
             self._socket.settimeout(timeout)
             self._socket.sendall(line.encode() + b"\n")
             while b"\n" not in self._buffer:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise SocketError(f"no whole answer within {timeout:g}s")
+                self._socket.settimeout(left)
                 stream, size = next_frame_header(self._socket)
                 if size < 0:
                     raise SocketError("the process ended")
@@ -57,11 +66,15 @@ class DockerSession:
     def close(self) -> None:
         """End the process and wait (briefly) until it has: its input is closed, so it
         finishes, and no exec is left running when the container is removed."""
+        deadline = time.monotonic() + CLOSE_WAIT
         try:
-            self._socket.settimeout(CLOSE_WAIT)
             self._socket.shutdown(socket.SHUT_WR)
-            while self._socket.recv(65536):
-                pass  # drain what is left until the process ends its output
+            # Drain what is left until the process ends its output, within one
+            # deadline: a process that writes for ever must not hold `close`.
+            while (left := deadline - time.monotonic()) > 0:
+                self._socket.settimeout(left)
+                if not self._socket.recv(65536):
+                    break
         except OSError:
             pass
         for closer in (getattr(self._stream, "close", None), self._socket.close):
