@@ -128,13 +128,13 @@ def _team_range(
         PlannedNetwork(name=net.name, docker_name=f"{prefix}-{net.name}",
                        subnet=str(subnets[net.name]), gateway=str(subnets[net.name][1]),
                        internal=True, purpose="range",
-                       labels=_labels(exercise, team.id, network=net.name))
+                       labels=_labels(exercise, team.id, network=net.name, block=str(block)))
         for net in scenario.networks
     ]
     networks.append(PlannedNetwork(
         name=ACCESS_NETWORK, docker_name=f"{prefix}-{ACCESS_NETWORK}", subnet=str(access),
         gateway=str(access[1]), internal=False, purpose="access",
-        labels=_labels(exercise, team.id, network=ACCESS_NETWORK)))
+        labels=_labels(exercise, team.id, network=ACCESS_NETWORK, block=str(block))))
     hosts = _range_hosts(scenario, exercise, team, subnets, prefix)
     hosts += _own_hosts(scenario, exercise, team, subnets, access, prefix)
     hosts = _with_routing(scenario, hosts, subnets)

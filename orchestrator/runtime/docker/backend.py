@@ -35,6 +35,7 @@ from orchestrator.runtime.events import EventSink, HostChanged, NetworkChanged
 from orchestrator.runtime.parallel import run_parallel
 
 LABEL_SCENARIO = "rangectl.scenario"
+LABEL_BLOCK = "rangectl.block"
 SETTLE_SECONDS = 0.3
 
 
@@ -62,14 +63,23 @@ class DockerBackend:
         self.api = api if api is not None else connect(max_pool_size)
 
     def reserved_subnets(self, except_exercise: str) -> list[str]:
-        reserved = []
+        """Every IPv4 subnet the engine's other networks hold, and every other
+        exercise's whole team blocks (label `rangectl.block`).
+
+        A team's block is larger than the subnets it uses; if another exercise
+        took the unused rest, the team's own `up`, run again, could no longer
+        plan its block where its networks already are.
+        """
+        reserved: set[str] = set()
         for network in self.api.networks():
-            if (network.get("Labels") or {}).get(LABEL_EXERCISE) == except_exercise:
+            labels = network.get("Labels") or {}
+            if labels.get(LABEL_EXERCISE) == except_exercise:
                 continue
-            for config in (network.get("IPAM") or {}).get("Config") or []:
-                subnet = config.get("Subnet")
-                if subnet and ipaddress.ip_network(subnet, strict=False).version == 4:
-                    reserved.append(subnet)
+            held = [config.get("Subnet") for config in (network.get("IPAM") or {}).get("Config")
+                    or []]
+            held.append(labels.get(LABEL_BLOCK))
+            reserved.update(subnet for subnet in held
+                            if subnet and ipaddress.ip_network(subnet, strict=False).version == 4)
         return sorted(reserved)
 
     def deploy(self, plan: Plan, published: Mapping[str, PublishedPort],
