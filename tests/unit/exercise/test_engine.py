@@ -45,8 +45,10 @@ class HealthyRange:
 
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
              timeout: float = 60) -> ExecResult:
-        if host == "bastion":
-            return ExecResult(0, json.dumps(self.incidents.get(team, [])))
+        if host == "bastion":  # the spool reader: each report file, never archived
+            return ExecResult(0, json.dumps({"entries": [
+                {"file": f"{report['id']}.json", "owner": "blue", "text": json.dumps(report)}
+                for report in self.incidents.get(team, [])]}))
         if host == "scorebot":
             checks = json.loads(command[-1])["checks"]
             return ExecResult(0, json.dumps({"results": [
