@@ -100,6 +100,14 @@ class RejectedReport:
 
 
 @dataclass(frozen=True)
+class ReportVoid:
+    team: str | None  # None: the report id of whichever team filed it
+    id: str
+    reason: str
+    seq: int
+
+
+@dataclass(frozen=True)
 class InjectVoid:
     inject: str
     team: str | None  # None: every team
@@ -141,11 +149,17 @@ class Facts:
     penalties: tuple[ManualPenalty, ...] = ()
     repeats: tuple[InjectFact, ...] = field(default=())  # later firings, not scored
     rejected: tuple[RejectedReport, ...] = ()
+    report_voids: tuple[ReportVoid, ...] = ()
 
     def check_void(self, fact: CheckFact) -> str:
         """Why the white cell voided this check result ("" if it counts)."""
         return next((void.reason or VOIDED for void in self.check_voids if void.covers(fact)),
                     "")
+
+    def report_void(self, report: ReportFact) -> ReportVoid | None:
+        """The white cell's void of this incident report (None if it counts)."""
+        return next((void for void in self.report_voids
+                     if void.id == report.id and void.team in (None, report.team)), None)
 
     def inject_void(self, firing: InjectFact) -> str:
         """Why the white cell voided this team's inject ("" if it counts)."""
@@ -162,6 +176,7 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
     check_voids: list[CheckVoid] = []
     penalties: list[ManualPenalty] = []
     rejected: list[RejectedReport] = []
+    report_voids: list[ReportVoid] = []
     for event in sorted(events, key=lambda e: e.seq):
         data, team = event.data, event.team or ""
         if event.kind == "check.completed":
@@ -184,8 +199,8 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
                 outcome = str(data.get("outcome", "interrupted"))
                 firings[key] = replace(current, outcome=outcome, ended_seq=event.seq,
                                        ended_time=event.time)
-        elif event.kind in ("incident.reported", "incident.rejected"):
-            _read_incident(event, team, reports, rejected)
+        elif event.kind in ("incident.reported", "incident.rejected", "void.report"):
+            _read_incident(event, team, reports, rejected, report_voids)
         elif event.kind == "void.inject":
             inject_voids.append(InjectVoid(str(data["inject"]), event.team,
                                            str(data.get("reason", "")), event.seq))
@@ -201,12 +216,18 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
         injects=tuple(sorted(firings.values(), key=lambda i: (i.team, i.t, i.inject))),
         reports=tuple(sorted(reports.values(), key=lambda r: r.seq)),
         inject_voids=tuple(inject_voids), check_voids=tuple(check_voids),
-        penalties=tuple(penalties), repeats=tuple(repeats), rejected=tuple(rejected))
+        penalties=tuple(penalties), repeats=tuple(repeats), rejected=tuple(rejected),
+        report_voids=tuple(report_voids))
 
 
 def _read_incident(event: EventLike, team: str, reports: dict[tuple[str, str], ReportFact],
-                   rejected: list[RejectedReport]) -> None:
-    """An incident report (the first of an id counts) or a rejected file."""
+                   rejected: list[RejectedReport], voids: list[ReportVoid]) -> None:
+    """An incident report (the first of an id counts), a rejected file, or a void."""
+    if event.kind == "void.report":
+        data = event.data if isinstance(event.data, dict) else {}
+        voids.append(ReportVoid(event.team, str(data.get("id", "")),
+                                str(data.get("reason", "")), event.seq))
+        return
     read = _report(event, team) if event.kind == "incident.reported" \
         else _rejected(event, team)
     if isinstance(read, ReportFact):

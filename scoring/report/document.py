@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from orchestrator.plan.model import Plan
 from scoring.detection import ReportMatch, match_reports
-from scoring.facts import EventLike, Facts, read_facts
+from scoring.facts import VOIDED, EventLike, Facts, read_facts
 from scoring.ledger import Ledger, compute_ledger
 from scoring.lines import CATEGORIES, points
 from scoring.scoreboard import build_scoreboard
@@ -179,6 +179,7 @@ def incidents(facts: Facts, matches: list[ReportMatch],
     rows = []
     for match in matches:
         report = match.report
+        void = facts.report_void(report)
         rows.append({
             "team": report.team, "id": report.id, "host": report.host,
             "technique": report.technique, "indicators": list(report.indicators),
@@ -188,6 +189,7 @@ def incidents(facts: Facts, matches: list[ReportMatch],
             "t": report.t, "status": match.status,
             "inject": match.firing.inject if match.firing else None,
             "time_to_detect": match.time_to_detect,
+            "void": (void.reason or VOIDED) if void else "",
         })
     return rows
 

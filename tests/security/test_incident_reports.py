@@ -2,8 +2,9 @@
 
 The report schema (scoring/incidents.py) is checked at collection and again
 when a stored report is scored; scoring, the report and the live page must
-survive whatever an older event store holds. No Docker here: the scoring
-fixture stands in for a recorded exercise.
+survive whatever an older event store holds; and the white cell can void a
+report (`rangectl void report`) as it voids an inject. No Docker here: the
+scoring fixture stands in for a recorded exercise.
 """
 
 from __future__ import annotations
@@ -153,3 +154,63 @@ def test_serve_starts_on_a_store_with_hostile_reports(hostile_state: Path) -> No
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+def report_json(state_dir: Path) -> dict[str, Any]:
+    result = rangectl("report", "--format", "json", "-o", "-", state_dir=state_dir)
+    assert result.returncode == 0, result.stderr
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+@pytest.fixture
+def golden_state(tmp_path: Path) -> Path:
+    golden_exercise(tmp_path)
+    return tmp_path
+
+
+def test_voiding_a_report_judges_it_as_never_filed(golden_state: Path) -> None:
+    result = rangectl("void", "report", "a1", "--reason", "filed from another team's notes",
+                      state_dir=golden_state)
+    assert result.returncode == 0, result.stderr
+    assert "recorded void of report a1 of ottawa" in result.stderr
+    assert "ottawa: 49 -> 34 (-15)" in result.stderr  # a2 now detects scan, with less credit
+    assert "tallinn: 63.51 -> 63.51 (no change)" in result.stderr
+    document = report_json(golden_state)
+    judged = {row["id"]: (row["status"], row["inject"], row["void"])
+              for row in document["incidents"]}
+    assert judged["a1"] == ("void", None, "filed from another team's notes")
+    assert judged["a2"] == ("detected", "scan", "")
+    line = next(line for line in document["ledger"] if line["subject"] == "voided report")
+    assert (line["team"], line["points"], line["void"]) == (
+        "ottawa", 0.0, "filed from another team's notes")
+    html = rangectl("report", "-o", "-", state_dir=golden_state).stdout
+    assert "voided: filed from another team&#39;s notes" in html
+
+
+def test_voiding_a_false_report_lifts_its_penalty(golden_state: Path) -> None:
+    result = rangectl("void", "report", "a3", "--team", "ottawa", "--reason", "typo in host",
+                      state_dir=golden_state)
+    assert result.returncode == 0, result.stderr
+    assert "ottawa: 49 -> 53 (+4)" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message", "hint"), [
+    (("void", "report", "a11", "--reason", "x"), "no report 'a11'", "did you mean 'a1'?"),
+    (("void", "report", "zzz", "--reason", "x"), "no report 'zzz'",
+     "reports: a1, a2, a3, a4, b1, b2"),
+    (("void", "report", "b1", "--team", "ottawa", "--reason", "x"), "no report 'b1'",
+     "reports: a1, a2, a3, a4"),
+    (("void", "report", "a1", "--team", "otawa", "--reason", "x"), "no team 'otawa'",
+     "did you mean 'ottawa'?"),
+    (("void", "report", "a1", "--reason", " "), "--reason is empty", "say why"),
+])
+def test_a_bad_void_of_a_report_is_refused_with_a_fix(golden_state: Path, args: tuple[str, ...],
+                                                      message: str, hint: str) -> None:
+    before = report_json(golden_state)["ledger"]
+    result = rangectl(*args, state_dir=golden_state)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert hint in result.stderr
+    assert "Traceback" not in result.stderr
+    assert report_json(golden_state)["ledger"] == before
