@@ -88,7 +88,10 @@ def _printable(text: str) -> bool:
 
 
 def judge(entry: SpoolEntry) -> tuple[str, dict[str, object]]:
-    """The event a spool entry becomes: its kind and data."""
+    """The event a spool entry becomes: its kind and data. A report's id is its file
+    name (unique in the spool, and what the file is archived as), never the id written
+    inside it, and its reporter the account that owns the file when the reader could
+    tell: neither is the trainee's say."""
     name = FILE_NAME.fullmatch(entry.file)
     reason = entry.reason
     if reason is None and name is None:
