@@ -9,7 +9,9 @@ of an inject already detected is a duplicate (no points, no penalty); a
 report that matches an inject only after its window is late (no points, no
 penalty); a report that matches no inject at all, or only one that had not
 fired yet when the report was collected, is a false report (the
-`false_report` penalty, when the scenario has one).
+`false_report` penalty, when the scenario has one). A report the white cell
+voided (`rangectl void report`) is judged as if it had never been filed: a
+0-point line says so, and a later report of the same inject may detect it.
 
 Credit falls with time to detect: full points at once, half at the end of
 the window; half again when none of the expected indicators was reported.
@@ -21,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from orchestrator.plan.model import Plan, PlannedDetection
-from scoring.facts import Facts, InjectFact, ReportFact
+from scoring.facts import VOIDED, Facts, InjectFact, ReportFact
 from scoring.lines import LedgerLine, points
 
 DEFAULT_WINDOW = 1800
@@ -30,7 +32,7 @@ DEFAULT_WINDOW = 1800
 @dataclass(frozen=True)
 class ReportMatch:
     report: ReportFact
-    status: str  # detected, duplicate, late, false
+    status: str  # detected, duplicate, late, false, void
     firing: InjectFact | None = None
     first: ReportFact | None = None  # for a duplicate: the report that detected it first
 
@@ -71,6 +73,9 @@ def match_reports(plan: Plan, facts: Facts) -> list[ReportMatch]:
     matches: list[ReportMatch] = []
     for report in facts.reports:
         if report.team not in teams:
+            continue
+        if facts.report_void(report) is not None:  # as if never filed: it blocks no report
+            matches.append(ReportMatch(report, "void"))
             continue
         host = _names_of_hosts(plan, report.team).get(report.host.strip().lower(), "")
         about = [firing for firing in facts.injects
@@ -132,7 +137,11 @@ def detection_lines(plan: Plan, facts: Facts, matches: list[ReportMatch]) -> Ite
                              report.time, f"{label}: describes {firing.inject}, but after its "
                              f"{window} window; no points", (firing.fired_seq, report.seq),
                              facts.inject_void(firing))
-        elif "false_report" not in plan.scoring.penalties:
+        elif match.status == "void" and (void := facts.report_void(report)) is not None:
+            yield LedgerLine(report.team, "detection", "voided report", 0.0, 0.0, report.t,
+                             report.time, f"{label}: voided by the white cell; not judged",
+                             (report.seq, void.seq), void.reason or VOIDED)
+        elif match.status == "false" and "false_report" not in plan.scoring.penalties:
             yield LedgerLine(report.team, "detection", "false report", 0.0, 0.0, report.t,
                              report.time, f"{label}: matches no inject; no points",
                              (report.seq,))

@@ -4,14 +4,20 @@ Scores are a pure function of the event store: this module is the one place
 that knows which event kinds matter and what their data means. It is lenient
 with history it cannot use (a tick re-run after a crash keeps its last result;
 a repeated firing of an inject keeps the first) so that every later step can
-be simple and exact.
+be simple and exact. Incident reports are trainees' words: each stored one is
+checked against the report schema again (scoring/incidents.py), and one that
+does not pass is listed with the rejected files instead of being scored, so
+no stored report, whatever its shape, can stop scoring.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
+
+from scoring.incidents import ReportError, stored_report
 
 
 class EventLike(Protocol):
@@ -80,6 +86,28 @@ class ReportFact:
 
 
 @dataclass(frozen=True)
+class RejectedReport:
+    """A spool file the engine did not take as a report (or a stored report that no
+    longer reads as one), with why: shown to the white cell, never scored."""
+
+    team: str
+    file: str
+    owner: str
+    reason: str
+    t: float
+    seq: int
+    time: str
+
+
+@dataclass(frozen=True)
+class ReportVoid:
+    team: str | None  # None: the report id of whichever team filed it
+    id: str
+    reason: str
+    seq: int
+
+
+@dataclass(frozen=True)
 class InjectVoid:
     inject: str
     team: str | None  # None: every team
@@ -120,11 +148,18 @@ class Facts:
     check_voids: tuple[CheckVoid, ...] = ()
     penalties: tuple[ManualPenalty, ...] = ()
     repeats: tuple[InjectFact, ...] = field(default=())  # later firings, not scored
+    rejected: tuple[RejectedReport, ...] = ()
+    report_voids: tuple[ReportVoid, ...] = ()
 
     def check_void(self, fact: CheckFact) -> str:
         """Why the white cell voided this check result ("" if it counts)."""
         return next((void.reason or VOIDED for void in self.check_voids if void.covers(fact)),
                     "")
+
+    def report_void(self, report: ReportFact) -> ReportVoid | None:
+        """The white cell's void of this incident report (None if it counts)."""
+        return next((void for void in self.report_voids
+                     if void.id == report.id and void.team in (None, report.team)), None)
 
     def inject_void(self, firing: InjectFact) -> str:
         """Why the white cell voided this team's inject ("" if it counts)."""
@@ -140,6 +175,8 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
     inject_voids: list[InjectVoid] = []
     check_voids: list[CheckVoid] = []
     penalties: list[ManualPenalty] = []
+    rejected: list[RejectedReport] = []
+    report_voids: list[ReportVoid] = []
     for event in sorted(events, key=lambda e: e.seq):
         data, team = event.data, event.team or ""
         if event.kind == "check.completed":
@@ -162,15 +199,8 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
                 outcome = str(data.get("outcome", "interrupted"))
                 firings[key] = replace(current, outcome=outcome, ended_seq=event.seq,
                                        ended_time=event.time)
-        elif event.kind == "incident.reported":
-            report = ReportFact(
-                team, str(data.get("id", event.seq)), str(event.host or ""),
-                str(data.get("technique", "")),
-                tuple(str(i) for i in data.get("indicators") or ()),
-                str(data.get("summary", "")), str(data.get("reporter", "")),
-                str(data.get("seen", "")), str(data.get("filed", "")),
-                float(data.get("t", 0.0)), event.seq, event.time)
-            reports.setdefault((team, report.id), report)
+        elif event.kind in ("incident.reported", "incident.rejected", "void.report"):
+            _read_incident(event, team, reports, rejected, report_voids)
         elif event.kind == "void.inject":
             inject_voids.append(InjectVoid(str(data["inject"]), event.team,
                                            str(data.get("reason", "")), event.seq))
@@ -186,5 +216,52 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
         injects=tuple(sorted(firings.values(), key=lambda i: (i.team, i.t, i.inject))),
         reports=tuple(sorted(reports.values(), key=lambda r: r.seq)),
         inject_voids=tuple(inject_voids), check_voids=tuple(check_voids),
-        penalties=tuple(penalties), repeats=tuple(repeats))
+        penalties=tuple(penalties), repeats=tuple(repeats), rejected=tuple(rejected),
+        report_voids=tuple(report_voids))
+
+
+def _read_incident(event: EventLike, team: str, reports: dict[tuple[str, str], ReportFact],
+                   rejected: list[RejectedReport], voids: list[ReportVoid]) -> None:
+    """An incident report (the first of an id counts), a rejected file, or a void."""
+    if event.kind == "void.report":
+        data = event.data if isinstance(event.data, dict) else {}
+        voids.append(ReportVoid(event.team, str(data.get("id", "")),
+                                str(data.get("reason", "")), event.seq))
+        return
+    read = _report(event, team) if event.kind == "incident.reported" \
+        else _rejected(event, team)
+    if isinstance(read, ReportFact):
+        reports.setdefault((team, read.id), read)
+    else:
+        rejected.append(read)
+
+
+def _report(event: EventLike, team: str) -> ReportFact | RejectedReport:
+    """A stored report, checked again (older stores hold reports from before the
+    schema): one that does not read as a report is shown as rejected, not scored."""
+    try:
+        report, t = stored_report(event.data, event.host, default_id=str(event.seq))
+    except ReportError as exc:
+        data = event.data if isinstance(event.data, dict) else {}
+        return RejectedReport(team, str(data.get("file") or data.get("id") or event.seq)[:300],
+                              "", f"stored, but not a valid report: {exc}",
+                              _number(data.get("t")), event.seq, event.time)
+    return ReportFact(team, report.id, report.host, report.technique, report.indicators,
+                      report.summary, report.reporter, report.seen, report.filed, t,
+                      event.seq, event.time)
+
+
+def _rejected(event: EventLike, team: str) -> RejectedReport:
+    data = event.data if isinstance(event.data, dict) else {}
+    return RejectedReport(team, str(data.get("file", ""))[:2048], str(data.get("owner", ""))[:64],
+                          str(data.get("reason", ""))[:300], _number(data.get("t")),
+                          event.seq, event.time)
+
+
+def _number(value: object) -> float:
+    """An exercise time from a stored event that may hold anything (0 if unusable)."""
+    if isinstance(value, int | float) and not isinstance(value, bool) \
+            and math.isfinite(value):
+        return float(value)
+    return 0.0
 

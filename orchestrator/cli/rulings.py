@@ -1,4 +1,5 @@
-"""White-cell rulings after the fact: void an inject or a check window, apply a penalty.
+"""White-cell rulings after the fact: void an inject, a check window or an incident
+report, apply a penalty.
 
 A ruling is an event with a reason, like everything else in an exercise; the
 scores are recomputed from the events, so a ruling changes exactly the ledger
@@ -19,9 +20,11 @@ from orchestrator.errors import InvalidInputError
 from orchestrator.plan.model import Plan
 from orchestrator.scenario.types import parse_duration
 from orchestrator.state import ExerciseState
+from scoring.facts import read_facts
 from scoring.report.document import exercise_status
 from scoring.scoreboard import score_exercise
 
+SHOWN = 12  # known names listed in a hint, at most
 EXERCISE = click.option("--exercise", help="Exercise id (default: the only one).")
 REASON = click.option("--reason", required=True,
                       help="Why, in one line; shown in the ledger and the report.")
@@ -31,9 +34,10 @@ def _one_of(kind: str, value: str, known: list[str]) -> str:
     if value in known:
         return value
     close = difflib.get_close_matches(value, known, n=1)
+    listed = ", ".join(known[:SHOWN]) + (f" and {len(known) - SHOWN} more"
+                                          if len(known) > SHOWN else "")
     raise InvalidInputError(f"no {kind} '{value}' in this exercise",
-                            f"did you mean '{close[0]}'?" if close
-                            else f"{kind}s: {', '.join(known)}")
+                            f"did you mean '{close[0]}'?" if close else f"{kind}s: {listed}")
 
 
 def _team(plan: Plan, team: str | None) -> str | None:
@@ -70,7 +74,8 @@ def _record(state: ExerciseState, plan: Plan, what: str, kind: str, team: str | 
 
 @click.group("void")
 def void_group() -> None:
-    """Void an inject or a window of checks (white cell); every score is recomputed."""
+    """Void an inject, a window of checks or an incident report (white cell); every
+    score is recomputed."""
 
 
 @void_group.command("inject")
@@ -85,6 +90,29 @@ def void_inject(name: str, team: str | None, reason: str, exercise: str | None) 
     team_id = _team(plan, team)
     _record(state, plan, f"void of inject {inject} for {team_id or 'every team'}",
             "void.inject", team_id, inject=inject, reason=reason.strip())
+
+
+@void_group.command("report")
+@click.argument("report_id", metavar="ID")
+@click.option("--team", help="The team that filed it (needed only if two teams used the id).")
+@REASON
+@EXERCISE
+def void_report(report_id: str, team: str | None, reason: str, exercise: str | None) -> None:
+    """Void incident report ID: judged as if never filed (no points, no penalty)."""
+    state, plan = scored_exercise(exercise)
+    team_id = _team(plan, team)
+    teams = {t.team for t in plan.teams} if team_id is None else {team_id}
+    filed = [r for r in read_facts(read_events(state)).reports if r.team in teams]
+    if not filed:
+        raise InvalidInputError(f"no incident report was filed{f' by {team_id}' if team else ''}",
+                                "rangectl report lists the reports, and the files rejected")
+    report = _one_of("report", report_id, sorted({r.id for r in filed}))
+    by = sorted({r.team for r in filed if r.id == report})
+    if len(by) > 1:
+        raise InvalidInputError(f"teams {' and '.join(by)} each filed a report '{report}'",
+                                "name one: " + " or ".join(f"--team {t}" for t in by))
+    _record(state, plan, f"void of report {report} of {by[0]}", "void.report", by[0],
+            id=report, reason=reason.strip())
 
 
 @void_group.command("checks")

@@ -1,76 +1,155 @@
 """Collect the incident reports trainees filed on their bastion, as events.
 
-Reports wait as files in the bastion's spool until the engine has recorded
-them (`incident.reported`); only then, at the next collection, are they
-archived, and a report already recorded is never recorded again, so a crash
-between the two loses nothing and duplicates nothing.
+A bastion's spool is trainee territory: whatever is in it may be hostile (a
+symbolic link, a FIFO, a huge file, deep nesting, keys the engine uses
+itself). So the reader on the bastion (spool_reader.py) runs as the
+unprivileged `rangectl-spool` user, never follows or waits on what it finds,
+and sends back each file's text under the name it read it as; the engine
+checks that text against the report schema (scoring/incidents.py) and
+records either `incident.reported` (the checked fields only) or
+`incident.rejected` (file, owner, reason: the white cell sees it in the
+report). Nothing a trainee writes can stop collection or scoring.
 
-A small collector stays running on each bastion for the whole exercise (see
-orchestrator/runtime/docker/session.py): each tick sends it the reports to
-archive and gets back the ones still in the spool, in one round trip.
+Files wait in the spool until the engine has recorded them; only then, at
+the next collection, are they archived, by file name, so a crash between the
+two loses nothing and records nothing twice. One reader stays running on each
+bastion for the whole exercise (see orchestrator/runtime/docker/session.py):
+each tick sends it the files to archive and gets back the next ones waiting,
+in one round trip.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
+from orchestrator.errors import RuntimeFailureError
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
+from scoring.incidents import NAME, ReportError, parse_report
 
-SPOOL = "/var/spool/rangectl/incidents"
-_COLLECTOR = f"""
-import glob, json, os, sys
-SPOOL = {SPOOL!r}
-for line in sys.stdin:
-    request = json.loads(line)
-    os.makedirs(SPOOL + "/done", exist_ok=True)
-    for name in request.get("archive", []):
-        if name.replace("-", "").isalnum():
-            try:
-                os.replace(SPOOL + "/" + name + ".json", SPOOL + "/done/" + name + ".json")
-            except OSError:
-                pass
-    reports = []
-    for path in sorted(glob.glob(SPOOL + "/*.json")):
+SPOOL_USER = "rangectl-spool"  # made in images/bastion/Dockerfile; owns the spool
+FILE_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\.json")
+MAX_FILE = 2048  # a file name as the reader escapes it (at most 255 bytes, escaped)
+MAX_REASON = 300
+
+
+@cache
+def reader_source() -> str:
+    return Path(__file__).with_name("spool_reader.py").read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SpoolEntry:
+    """One file the reader found: its text, or why the reader would not read it."""
+
+    file: str
+    owner: str
+    text: str | None
+    reason: str | None
+
+
+def spool_entries(answer: str, label: str) -> list[SpoolEntry]:
+    """The reader's answer, checked: it comes from a host trainees use."""
+    try:
+        document = json.loads(answer)
+    except (ValueError, RecursionError):
+        raise RuntimeFailureError(f"{label}: the spool reader's answer is not JSON") from None
+    if not isinstance(document, dict) or not isinstance(document.get("entries"), list):
+        error = document.get("error") if isinstance(document, dict) else None
+        raise RuntimeFailureError(f"{label}: the spool reader failed: "
+                                  f"{str(error or 'no entries in its answer')[:MAX_REASON]}")
+    entries = [_entry(item) for item in document["entries"]]
+    return [entry for entry in entries if entry is not None]
+
+
+def _entry(item: object) -> SpoolEntry | None:
+    """One entry of the answer; None for what the reader we sent could not have written."""
+    if not isinstance(item, dict) or not isinstance(item.get("file"), str) \
+            or not 0 < len(item["file"]) <= MAX_FILE or not _printable(item["file"]):
+        return None
+    owner, text, reason = item.get("owner"), item.get("text"), item.get("reason")
+    if not isinstance(owner, str) or len(owner) > 64 or not NAME.fullmatch(owner):
+        owner = ""
+    if isinstance(text, str):
+        return SpoolEntry(item["file"], owner, text, None)
+    if not isinstance(reason, str) or not reason or not _printable(reason):
+        reason = "the reader sent nothing readable for it"
+    return SpoolEntry(item["file"], owner, None, reason[:MAX_REASON])
+
+
+def _printable(text: str) -> bool:
+    return not any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+
+
+def judge(entry: SpoolEntry) -> tuple[str, dict[str, object]]:
+    """The event a spool entry becomes: its kind and data. A report's id is its file
+    name (unique in the spool, and what the file is archived as), never the id written
+    inside it, and its reporter the account that owns the file when the reader could
+    tell: neither is the trainee's say."""
+    name = FILE_NAME.fullmatch(entry.file)
+    reason = entry.reason
+    if reason is None and name is None:
+        reason = "the file name is not NAME.json (letters, digits, '.', '_' and '-')"
+    if reason is None and name is not None and entry.text is not None:
         try:
-            with open(path, encoding="utf-8") as handle:
-                reports.append(json.load(handle))
-        except (OSError, ValueError):
-            pass
-    print(json.dumps(reports), flush=True)
-"""
+            report = parse_report(entry.text)
+        except ReportError as exc:
+            reason = str(exc)
+        else:
+            return "incident.reported", {
+                "host": report.host, "file": entry.file,
+                **report.to_event(), "id": name.group(1),
+                "reporter": entry.owner or report.reporter}
+    return "incident.rejected", {"file": entry.file, "owner": entry.owner,
+                                 "reason": reason or "unreadable"}
+
+
+def known_files(store: EventStore, team: str) -> set[str]:
+    """The spool files of a team already recorded, reported or rejected."""
+    known = set()
+    for event in store.read("incident."):
+        if event.team == team and event.kind in ("incident.reported", "incident.rejected"):
+            data = event.data if isinstance(event.data, dict) else {}
+            known.add(str(data.get("file") or f"{data.get('id')}.json"))  # older: by id
+    return known
 
 
 class IncidentCollector:
-    """One team's bastion spool, read each tick; every report recorded exactly once."""
+    """One team's bastion spool, read each tick; every file recorded exactly once."""
 
     def __init__(self, backend: RangeBackend, exercise: str, team: str,
                  store: EventStore) -> None:
         self.team = team
         self.store = store
-        self.known = {str(e.data.get("id")) for e in store.read("incident.reported")
-                      if e.team == team}
+        self.known = known_files(store, team)
         self.archive: list[str] = []  # recorded, still in the spool
         self.process = HostProcess(backend, exercise, team, "bastion",
-                                   ["python3", "-c", _COLLECTOR])
+                                   ["python3", "-I", "-c", reader_source()], user=SPOOL_USER)
 
     def collect(self, t: float) -> int:
-        """Record the team's new reports; return how many."""
+        """Record the team's new files, as reports or rejections; return how many reports."""
         answer = self.process.request(json.dumps({"archive": self.archive}), timeout=15)
         try:
-            reports = [r for r in json.loads(answer) if isinstance(r, dict)]
-        except (TypeError, ValueError):
+            entries = spool_entries(answer, f"team '{self.team}', bastion")
+        except RuntimeFailureError:
             self.process.close()  # started afresh at the next tick; the spool keeps them
             raise
-        new = [r for r in reports if str(r.get("id")) not in self.known]
-        for report in new:
-            self._record(report, t)
-        self.archive = [str(r.get("id")) for r in reports]
-        return len(new)
-
-    def _record(self, report: dict[str, Any], t: float) -> None:
-        self.store.append("incident.reported", team=self.team, host=str(report.get("host", "")),
-                          t=t, **{k: v for k, v in report.items() if k != "host"})
-        self.known.add(str(report.get("id")))
+        reported = 0
+        for entry in entries:
+            if entry.file in self.known:
+                continue
+            kind, data = judge(entry)
+            host = data.pop("host", None)
+            self.store.append(kind, team=self.team, host=str(host) if host else None, t=t,
+                              **data)
+            self.known.add(entry.file)
+            if kind == "incident.reported":
+                reported += 1
+        self.archive = [entry.file for entry in entries]
+        return reported

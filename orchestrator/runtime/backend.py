@@ -94,9 +94,11 @@ class RangeBackend(Protocol):
         """Run a command on a host of a range, through the engine (never a range network)."""
         ...
 
-    def open_session(self, exercise: str, team: str, host: str,
-                     command: Sequence[str]) -> HostSession:
-        """Start `command` on a host, attached through the engine, for line-by-line requests."""
+    def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
+                     user: str | None = None) -> HostSession:
+        """Start `command` on a host, attached through the engine, for line-by-line requests;
+        as `user` of the host when given (default: the image's user, root), so a process
+        that handles what trainees wrote holds no privilege they could turn against it."""
         ...
 
     def host_logs(self, exercise: str, team: str, host: str,

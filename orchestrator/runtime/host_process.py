@@ -4,7 +4,8 @@ The scorebot's check runner and the bastion's report collector live for a
 whole exercise and answer one line per tick. Both need the same care: start
 the process lazily (or ahead of the clock), and when a request fails, end
 the session so the next request starts a fresh one (the host may have been
-restarted, taking the process with it).
+restarted, taking the process with it). A process that reads what trainees
+wrote (the bastion's spool) runs as an unprivileged `user` of the host.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from orchestrator.runtime.backend import HostSession, RangeBackend
 
 class HostProcess:
     def __init__(self, backend: RangeBackend, exercise: str, team: str, host: str,
-                 command: Sequence[str]) -> None:
+                 command: Sequence[str], user: str | None = None) -> None:
         self.backend = backend
+        self.user = user
         self.exercise = exercise
         self.team = team
         self.host = host
@@ -27,7 +29,7 @@ class HostProcess:
     def open(self) -> HostSession:
         if self.session is None:
             self.session = self.backend.open_session(self.exercise, self.team, self.host,
-                                                     self.command)
+                                                     self.command, user=self.user)
         return self.session
 
     def request(self, line: str, timeout: float) -> str:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from orchestrator.plan.model import Plan
 from scoring.detection import ReportMatch, match_reports
-from scoring.facts import EventLike, Facts, read_facts
+from scoring.facts import VOIDED, EventLike, Facts, read_facts
 from scoring.ledger import Ledger, compute_ledger
 from scoring.lines import CATEGORIES, points
 from scoring.scoreboard import build_scoreboard
@@ -50,7 +50,8 @@ def build_report(plan: Plan, events: Iterable[EventLike], generated: datetime | 
         "availability": availability_timeline(plan, facts) if full else {},
         "injects": inject_matrix(plan, facts, ledger, matches, zones),
         "techniques": techniques(plan, facts, matches) if full else [],
-        "incidents": incidents(matches, zones) if full else [],
+        "incidents": incidents(facts, matches, zones) if full else [],
+        "rejected": rejected_reports(plan, facts, zones) if full else [],
         "ledger": [{"id": index, **line.to_json()} for index, line in enumerate(ledger.lines)]
         if full else [],
     }
@@ -173,10 +174,12 @@ def techniques(plan: Plan, facts: Facts, matches: list[ReportMatch]) -> list[dic
     return sorted(rows.values(), key=lambda row: str(row["technique"]))
 
 
-def incidents(matches: list[ReportMatch], zones: dict[str, str]) -> list[dict[str, Any]]:
+def incidents(facts: Facts, matches: list[ReportMatch],
+              zones: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for match in matches:
         report = match.report
+        void = facts.report_void(report)
         rows.append({
             "team": report.team, "id": report.id, "host": report.host,
             "technique": report.technique, "indicators": list(report.indicators),
@@ -186,5 +189,15 @@ def incidents(matches: list[ReportMatch], zones: dict[str, str]) -> list[dict[st
             "t": report.t, "status": match.status,
             "inject": match.firing.inject if match.firing else None,
             "time_to_detect": match.time_to_detect,
+            "void": (void.reason or VOIDED) if void else "",
         })
     return rows
+
+
+def rejected_reports(plan: Plan, facts: Facts, zones: dict[str, str]) -> list[dict[str, Any]]:
+    """Spool files not taken as reports, and why: for the white cell, never scored."""
+    teams = {team.team for team in plan.teams}
+    return [{"team": item.team, "file": item.file, "owner": item.owner, "reason": item.reason,
+             "t": item.t, "collected": item.time,
+             "collected_local": local_time(item.time, zones.get(item.team, "UTC"))}
+            for item in facts.rejected if item.team in teams]

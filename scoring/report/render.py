@@ -34,6 +34,11 @@ def local(stamp: str, zone: str) -> str:
     return f"{converted[:19].replace('T', ' ')} {place}" if converted else ""
 
 
+def cell(text: str) -> str:
+    """Text that stays inside one Markdown table cell (a `|` would end it)."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
 def render_json(report: dict[str, Any]) -> str:
     return json.dumps(report, indent=2, sort_keys=True) + "\n"
 
@@ -42,7 +47,7 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("scoring.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(clock=clock, utc=utc, local=local, pts=lambda v: f"{v:g}")
+    env.filters.update(clock=clock, utc=utc, local=local, pts=lambda v: f"{v:g}", cell=cell)
     return env
 
 

@@ -182,10 +182,10 @@ class DockerBackend:
         exit_code = self.api.exec_inspect(created["Id"])["ExitCode"]
         return ExecResult(int(exit_code), output.decode(errors="replace"))
 
-    def open_session(self, exercise: str, team: str, host: str,
-                     command: Sequence[str]) -> DockerSession:
+    def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
+                     user: str | None = None) -> DockerSession:
         return DockerSession(self.api, self._running(exercise, team, host), list(command),
-                             f"team '{team}', {host}")
+                             f"team '{team}', {host}", user)
 
     def _running(self, exercise: str, team: str, host: str) -> str:
         """The id of a host's running container."""

@@ -25,10 +25,11 @@ CLOSE_WAIT = 5.0  # seconds a closing session waits for its process to end
 class DockerSession:
     """One attached exec; `request` is not thread-safe (one caller per session)."""
 
-    def __init__(self, api: Any, container_id: str, command: list[str], label: str) -> None:
+    def __init__(self, api: Any, container_id: str, command: list[str], label: str,
+                 user: str | None = None) -> None:
         self.label = label
         created = api.exec_create(container_id, command, stdin=True, stdout=True, stderr=False,
-                                  tty=False)
+                                  tty=False, user=user or "")
         self._api = api
         self._exec_id = str(created["Id"])
         self._stream = api.exec_start(self._exec_id, socket=True)

@@ -45,8 +45,10 @@ class HealthyRange:
 
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
              timeout: float = 60) -> ExecResult:
-        if host == "bastion":
-            return ExecResult(0, json.dumps(self.incidents.get(team, [])))
+        if host == "bastion":  # the spool reader: each report file, never archived
+            return ExecResult(0, json.dumps({"entries": [
+                {"file": f"{report['id']}.json", "owner": "blue", "text": json.dumps(report)}
+                for report in self.incidents.get(team, [])]}))
         if host == "scorebot":
             checks = json.loads(command[-1])["checks"]
             return ExecResult(0, json.dumps({"results": [
@@ -54,8 +56,8 @@ class HealthyRange:
         self.commands.append((team, host, command[-1]))
         return ExecResult(0, "22/tcp open ssh\n[22][ssh] login: admin password: letmein\n")
 
-    def open_session(self, exercise: str, team: str, host: str,
-                     command: Sequence[str]) -> LineSession:
+    def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
+                     user: str | None = None) -> LineSession:
         """A stand-in for an attached exec: each request line is answered as an exec of it."""
         self.sessions.append((team, host))
         return LineSession(lambda line: self.exec(exercise, team, host, [*command, line]).output)
@@ -232,9 +234,9 @@ def test_white_cell_fires_by_hand_and_stops_early(tmp_path: Path) -> None:
 class FlakyScorebot(HealthyRange):
     """Every scorebot session breaks on its first request, as after a scorebot restart."""
 
-    def open_session(self, exercise: str, team: str, host: str,
-                     command: Sequence[str]) -> LineSession:
-        session = super().open_session(exercise, team, host, command)
+    def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
+                     user: str | None = None) -> LineSession:
+        session = super().open_session(exercise, team, host, command, user)
         if self.sessions.count((team, "scorebot")) == 1 and host == "scorebot":
             def broken(_line: str) -> str:
                 raise RuntimeError("the session ended")
