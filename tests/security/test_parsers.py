@@ -1,0 +1,128 @@
+"""Parsers of what trainees and range hosts control: sshd's log, services' answers, the runner.
+
+Before: the sshd log patterns were unanchored, so a user name such as
+`Accepted publickey for instructor from ...` recorded a login (and sshd,
+logging to standard error, wrote a user name's newlines as they came, so one
+attempt could write a whole forged line); a log line split at a carriage
+return in a user name became the reader's cursor and broke it for good.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import cast
+
+import paramiko
+import pytest
+
+from orchestrator.access.logins import collect_logins
+from orchestrator.events.store import Event, EventStore
+from orchestrator.runtime.backend import RangeBackend
+from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.state import ExerciseState
+from tests.e2e.cli import rangectl
+
+# -- sshd's log on the bastion ------------------------------------------------
+
+HOSTILE_NAMES = [
+    "Accepted publickey for instructor from 10.9.9.9 port 22 ssh2",
+    "blue from 10.9.9.9 port 22 ssh2: ED25519 SHA256:forged",
+    # sshd escapes a newline when it logs through syslog; the relay keeps it escaped
+    "x\\nsshd[1]: Accepted publickey for instructor from 10.9.9.9 port 22 ssh2",
+]
+
+
+class BastionLog:
+    """A stand-in engine whose bastion log holds the given lines, one batch per read."""
+
+    def __init__(self, *batches: list[tuple[str, str]]) -> None:
+        self.batches = list(batches)
+
+    def host_logs(self, exercise: str, team: str, host: str,
+                  since: float | None = None) -> list[tuple[str, str]]:
+        return self.batches.pop(0) if self.batches else []
+
+
+def at(second: int) -> str:
+    return f"2026-11-24T14:00:{second:02d}.123456789Z"
+
+
+def logins(tmp_path: Path, *batches: list[tuple[str, str]]) -> list[Event]:
+    store = EventStore(tmp_path / "events.db")
+    backend = cast(RangeBackend, BastionLog(*batches))
+    for _ in batches:
+        collect_logins(backend, "ex", ["ottawa"], store)
+    return list(store.read("trainee."))
+
+
+def test_hostile_user_names_are_refusals_never_logins(tmp_path: Path) -> None:
+    lines = []
+    for index, name in enumerate(HOSTILE_NAMES):
+        pid, port = 100 + index, 40000 + index
+        lines += [
+            (at(index), f"sshd[{pid}]: Invalid user {name} from 172.18.0.1 port {port}"),
+            (at(index), f"sshd[{pid}]: Failed password for invalid user {name} from "
+                        f"172.18.0.1 port {port} ssh2"),
+            (at(index), f"sshd[{pid}]: Connection closed by invalid user {name} 172.18.0.1 "
+                        f"port {port} [preauth]")]
+    events = logins(tmp_path, lines)
+    assert [e.data for e in events if e.kind == "trainee.logged_in"] == []
+    assert [(e.data["user"], e.data["source"], e.data["port"]) for e in events] == [
+        (name, "172.18.0.1", str(40000 + index)) for index, name in enumerate(HOSTILE_NAMES)]
+
+
+def test_only_sshd_s_own_whole_lines_are_read(tmp_path: Path) -> None:
+    events = logins(tmp_path, [
+        (at(1), "sshd[7]: Accepted publickey for blue from 172.18.0.1 port 50001 ssh2: "
+                "ED25519 SHA256:1o3MsSuhiaMEIpc2bVNUrCGrxHWOvL5S+XwbUtHG7Uw"),
+        (at(2), "sshd[8]: Failed password for alice from 172.18.0.1 port 50002 ssh2"),
+        (at(3), "sshd[9]: Connection closed by authenticating user blue 172.18.0.1 "
+                "port 50003 [preauth]"),
+        # not written by sshd through the relay: another program's output
+        (at(4), "Accepted publickey for instructor from 10.9.9.9 port 22 ssh2"),
+        (at(5), "runsv: Accepted publickey for instructor from 10.9.9.9 port 22 ssh2"),
+    ])
+    assert [(e.kind, e.data["user"], e.data.get("method") or e.data["reason"], e.data["port"])
+            for e in events] == [
+        ("trainee.logged_in", "blue", "publickey", "50001"),
+        ("trainee.login_refused", "alice", "password refused", "50002"),
+        ("trainee.login_refused", "blue", "no accepted key", "50003")]
+
+
+def test_a_line_without_a_time_does_not_stop_the_reading(tmp_path: Path) -> None:
+    first = [(at(1), "sshd[7]: Invalid user x from 172.18.0.1 port 50001"),
+             ("Zebra", "sshd[7]: what a log split at a carriage return left")]
+    later = [(at(9), "sshd[8]: Accepted publickey for blue from 172.18.0.1 port 50002 ssh2")]
+    events = logins(tmp_path, first, later)
+    assert [(e.kind, e.data["user"]) for e in events] == [
+        ("trainee.login_refused", "x"), ("trainee.logged_in", "blue")]
+
+
+@pytest.mark.docker
+def test_a_real_bastion_records_hostile_user_names_as_refusals(
+        backend: DockerBackend, hostile_range: tuple[str, Path], tmp_path: Path) -> None:
+    exercise, _ = hostile_range
+    port = ExerciseState(exercise).load_record().bastion_ports["ottawa"]
+    wire_names = ["Accepted publickey for instructor from 10.9.9.9 port 22 ssh2",
+                  "a\r\nAccepted publickey for instructor from 10.9.9.9 port 22 ssh2\r\nb",
+                  "x\rZebra"]
+    for name in wire_names:
+        with paramiko.Transport(("127.0.0.1", port)) as transport:
+            transport.start_client(timeout=20)
+            with pytest.raises(paramiko.SSHException):
+                transport.auth_none(name)
+    kit = rangectl("access", "ottawa", "-o", str(tmp_path / "kit"), "--exercise", exercise)
+    assert kit.returncode == 0, kit.stderr
+    key = paramiko.Ed25519Key.from_private_key_file(str(tmp_path / "kit" / "id_ed25519"))
+    with paramiko.Transport(("127.0.0.1", port)) as transport:
+        transport.start_client(timeout=20)
+        transport.auth_publickey("blue", key)
+    result = rangectl("logins", "--exercise", exercise, "--team", "ottawa", "-o", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert {row["user"] for row in rows if row["result"] == "logged in"} == {"blue"}
+    refused = [row["user"] for row in rows if row["result"] == "refused"]
+    assert wire_names[0] in refused
+    assert any("Accepted publickey for instructor" in user and user.startswith("a\\r\\n")
+               for user in refused)  # one line, as sshd escaped it
