@@ -4,14 +4,23 @@ Before: the sshd log patterns were unanchored, so a user name such as
 `Accepted publickey for instructor from ...` recorded a login (and sshd,
 logging to standard error, wrote a user name's newlines as they came, so one
 attempt could write a whole forged line); a log line split at a carriage
-return in a user name became the reader's cursor and broke it for good.
+return in a user name became the reader's cursor and broke it for good. A
+service answering `HTTP/1.0 ²00`, resetting the connection, or sending an SSH
+key exchange an SSH library chokes on was the checker's `error`, which earns
+full points.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import struct
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import paramiko
 import pytest
@@ -21,6 +30,7 @@ from orchestrator.events.store import Event, EventStore
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
+from scoring.checks.runner import run_all
 from tests.e2e.cli import rangectl
 
 # -- sshd's log on the bastion ------------------------------------------------
@@ -126,3 +136,72 @@ def test_a_real_bastion_records_hostile_user_names_as_refusals(
     assert wire_names[0] in refused
     assert any("Accepted publickey for instructor" in user and user.startswith("a\\r\\n")
                for user in refused)  # one line, as sshd escaped it
+
+
+# -- the check runner's verdict on what a service answers ---------------------
+
+@contextmanager
+def service(answer: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A tiny server on 127.0.0.1 that gives every connection `answer`; yields its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection, suppress(OSError):
+                answer(connection)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()
+
+
+def superscript_status(connection: socket.socket) -> None:
+    connection.recv(4096)
+    connection.sendall("HTTP/1.0 ²00 OK\r\nContent-Length: 15\r\n\r\nArctic Sentinel".encode())
+
+
+def reset_after_request(connection: socket.socket) -> None:
+    connection.recv(4096)
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def ssh_with_undecodable_key_exchange(connection: socket.socket) -> None:
+    body = b"\x14" + b"\x00" * 16 + struct.pack(">I", 4) + b"\xff\xfe\xfd\xfc" + b"\x00" * 40
+    padding = 8 - (len(body) + 5) % 8 + 8
+    connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n" + struct.pack(">IB", len(body) + padding + 1,
+                                                                padding) + body + bytes(padding))
+    connection.recv(65536)
+
+
+def verdicts(*checks: dict[str, Any]) -> list[tuple[str, str]]:
+    results = asyncio.run(run_all([{"address": "127.0.0.1", "timeout": 3, **c} for c in checks]))
+    return [(r["result"], r["detail"]) for r in results]
+
+
+def test_a_service_s_malformed_answer_is_degraded_not_a_paid_error() -> None:
+    with service(superscript_status) as superscript, service(reset_after_request) as reset, \
+            service(ssh_with_undecodable_key_exchange) as ssh:
+        found = verdicts(
+            {"type": "http", "port": superscript, "contains": "Arctic"},
+            {"type": "http", "port": reset},
+            {"type": "ssh", "port": ssh, "user": "admin", "password": "x"})
+    assert [result for result, _ in found] == ["degraded", "degraded", "degraded"], found
+    assert "not an HTTP answer" in found[0][1]
+    assert "ConnectionResetError" in found[1][1]
+    assert "UnicodeDecodeError" in found[2][1]
+
+
+def test_the_checker_s_own_failure_is_still_error() -> None:
+    with service(superscript_status) as port:
+        found = verdicts({"type": "http", "port": port, "status": "two hundred"},
+                         {"type": "ssh", "port": port},  # no user: a bad spec
+                         {"type": "carrier-pigeon", "port": port})
+    assert [result for result, _ in found] == ["error", "error", "error"], found
