@@ -2,7 +2,8 @@
 
 The check runner (scoring/checks/runner.py) is sent along with each exec, so
 the scorebot always runs the controller's own version of it and nothing needs
-installing; the results come back as JSON through the Docker API.
+installing; the results come back as JSON through the Docker API, and are
+taken as data from a range host: each verdict must be one of `CheckResult`.
 """
 
 from __future__ import annotations
@@ -18,16 +19,24 @@ from orchestrator.plan.model import PlannedCheck, TeamRange
 from orchestrator.plan.templates import fill_secrets
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
+from scoring.checks.runner import CheckResult
 
-CHECK_RESULTS = ("ok", "degraded", "down", "error")
+__all__ = ["CheckOutcome", "CheckResult", "Scorebot", "check_spec", "run_checks",
+           "runner_source"]
+
+MAX_DETAIL = 300
+UNKNOWN_RESULT = ("the check runner answered a result that is none of "
+                  f"{', '.join(CheckResult)}; not held against the team")
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckOutcome:
+    """One check of one team, once: its verdict, and why."""
+
     team: str
     host: str
     service: str
-    result: str
+    result: CheckResult
     detail: str
     elapsed: float
 
@@ -56,20 +65,29 @@ def _longest(specs: list[dict[str, Any]]) -> float:
     return max(float(spec.get("timeout", 5)) for spec in specs) + 10
 
 
-def _results(team: TeamRange, output: str, what: str) -> list[CheckResult]:
+def _outcome(team: str, check: PlannedCheck, item: dict[str, Any]) -> CheckOutcome:
+    """One item of the runner's answer, checked: an unknown verdict is never stored."""
+    detail = str(item.get("detail", ""))[:MAX_DETAIL]
+    try:
+        result = CheckResult(item["result"])
+    except (ValueError, TypeError):
+        result, detail = CheckResult.ERROR, UNKNOWN_RESULT
+    return CheckOutcome(team, check.host, check.service, result, detail,
+                        float(item["elapsed"]))
+
+
+def _results(team: TeamRange, output: str, what: str) -> list[CheckOutcome]:
     try:
         document = json.loads(output.strip().splitlines()[-1])
         by_id = {check.check_id: check for check in team.checks}
-        return [CheckResult(team.team, by_id[item["id"]].host, by_id[item["id"]].service,
-                            item["result"], item["detail"], float(item["elapsed"]))
-                for item in document["results"]]
-    except (IndexError, KeyError, TypeError, ValueError):
+        return [_outcome(team.team, by_id[item["id"]], item) for item in document["results"]]
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
         raise RuntimeFailureError(f"team '{team.team}': the scorebot's check runner failed "
                                   f"({what}): {output.strip()[-300:]}") from None
 
 
 def run_checks(backend: RangeBackend, exercise: str, team: TeamRange,
-               secrets: dict[str, str]) -> list[CheckResult]:
+               secrets: dict[str, str]) -> list[CheckOutcome]:
     """Every check of the team, concurrently, from its scorebot, in one exec."""
     specs = [check_spec(check, secrets) for check in team.checks]
     if not specs:
@@ -96,7 +114,7 @@ class Scorebot:
         self.process = HostProcess(backend, exercise, team.team, "scorebot",
                                    ["python3", "-c", runner_source(), "--serve"])
 
-    def run(self) -> list[CheckResult]:
+    def run(self) -> list[CheckOutcome]:
         if not self.specs:
             return []
         request = json.dumps({"checks": self.specs})

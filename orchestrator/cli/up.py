@@ -15,7 +15,7 @@ from orchestrator.deploy import Watchers, bring_up
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import Plan
 from orchestrator.runtime.docker.backend import DockerBackend
-from orchestrator.scorebot import CheckResult
+from orchestrator.scorebot import CheckOutcome
 
 
 @click.command("up")
@@ -74,7 +74,7 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
         stderr.print(f"  team {team}: bastion ssh on {result.record.bind_address}:{port}")
 
 
-def _show_failing_checks(team: str, results: list[CheckResult]) -> None:
+def _show_failing_checks(team: str, results: list[CheckOutcome]) -> None:
     failing = [f"{r.check_id} {r.result}" for r in results if r.result != "ok"]
     if failing:
         stderr.print(f"  [yellow]team {team} not ready yet:[/yellow] {', '.join(failing)}")

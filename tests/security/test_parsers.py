@@ -7,7 +7,7 @@ attempt could write a whole forged line); a log line split at a carriage
 return in a user name became the reader's cursor and broke it for good. A
 service answering `HTTP/1.0 ²00`, resetting the connection, or sending an SSH
 key exchange an SSH library chokes on was the checker's `error`, which earns
-full points.
+full points. Whatever the runner answered as a result was stored.
 """
 
 from __future__ import annotations
@@ -17,21 +17,27 @@ import json
 import socket
 import struct
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, cast
 
 import paramiko
 import pytest
+import yaml
 
 from orchestrator.access.logins import collect_logins
+from orchestrator.cli.common import load
 from orchestrator.events.store import Event, EventStore
-from orchestrator.runtime.backend import RangeBackend
+from orchestrator.plan import Plan, plan_loaded
+from orchestrator.runtime.backend import ExecResult, RangeBackend
 from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.scorebot import CheckResult, run_checks
 from orchestrator.state import ExerciseState
 from scoring.checks.runner import run_all
+from tests.conftest import SCENARIOS
 from tests.e2e.cli import rangectl
+from tests.unit.exercise.test_engine import LineSession
 
 # -- sshd's log on the bastion ------------------------------------------------
 
@@ -205,3 +211,58 @@ def test_the_checker_s_own_failure_is_still_error() -> None:
                          {"type": "ssh", "port": port},  # no user: a bad spec
                          {"type": "carrier-pigeon", "port": port})
     assert [result for result, _ in found] == ["error", "error", "error"], found
+
+
+# -- the runner's reply, read by the controller -------------------------------
+
+def scenario_with_secret_checks(tmp_path: Path) -> Plan:
+    """The quickstart, with a flag on the web page and an SSH login as checks."""
+    scenario: dict[str, Any] = yaml.safe_load((SCENARIOS / "quickstart.yml").read_text())
+    scenario["secrets"].append({"name": "flag", "kind": "flag"})
+    web, files = scenario["hosts"]
+    web["services"][0]["check"]["contains"] = "{{ secrets.flag }}"
+    files["services"][0]["check"] = {"type": "ssh", "user": "admin",
+                                     "password_secret": "admin_password"}
+    path = tmp_path / "secret-checks.yml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    return plan_loaded(load(path), exercise="parsers-test")
+
+
+class Scorebot:
+    """A stand-in engine whose scorebot answers each request with `answer(checks)`."""
+
+    def __init__(self, answer: Callable[[list[dict[str, Any]]], str]) -> None:
+        self.answer = answer
+        self.command_lines: list[list[str]] = []
+        self.stdin: list[str] = []
+
+    def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
+             timeout: float = 60) -> ExecResult:
+        self.command_lines.append(list(command))
+        return ExecResult(0, self.answer(json.loads(command[-1])["checks"]))
+
+    def open_session(self, exercise: str, team: str, host: str,
+                     command: Sequence[str]) -> LineSession:
+        self.command_lines.append(list(command))
+
+        def request(line: str) -> str:
+            self.stdin.append(line)
+            return self.answer(json.loads(line)["checks"])
+        return LineSession(request)
+
+
+def answers(*results: Any) -> Callable[[list[dict[str, Any]]], str]:
+    return lambda checks: json.dumps({"results": [
+        {"id": check["id"], "result": result, "detail": "", "elapsed": 0.01}
+        for check, result in zip(checks, results, strict=False)]})
+
+
+def test_a_result_the_runner_should_not_give_is_an_error_never_stored(tmp_path: Path) -> None:
+    team = scenario_with_secret_checks(tmp_path).team("ottawa")
+    for bogus in ("OK", "<script>alert(1)</script>", 1, None):
+        scorebot = Scorebot(answers(bogus, "degraded"))
+        first, second = run_checks(cast(RangeBackend, scorebot), "parsers-test", team, {})
+        assert (first.result, second.result) == ("error", "degraded")
+        assert isinstance(first.result, CheckResult)
+        assert "none of ok, degraded, down, error" in first.detail
+        assert str(bogus) not in first.detail
