@@ -55,7 +55,9 @@ class CheckResult(enum.StrEnum):
 
 
 OK, DEGRADED, DOWN, ERROR = CheckResult
-MAX_DETAIL = 300
+# The controller masks the team's secrets in a detail, then cuts it to 300
+# characters; sending more lets it see a whole secret before it cuts.
+MAX_DETAIL = 1000
 MAX_BODY = 1_000_000
 _STATUS_LINE = re.compile(r"HTTP/[0-9]\.[0-9] ([0-9]{3})(?: .*)?")
 

@@ -7,7 +7,10 @@ attempt could write a whole forged line); a log line split at a carriage
 return in a user name became the reader's cursor and broke it for good. A
 service answering `HTTP/1.0 ²00`, resetting the connection, or sending an SSH
 key exchange an SSH library chokes on was the checker's `error`, which earns
-full points. Whatever the runner answered as a result was stored.
+full points. Whatever the runner answered as a result was stored. Secrets
+quoted in check details (`... lacks 'FLAG{...}'`) went into the ledger and
+every report, and the baseline gate passed SSH passwords on the scorebot's
+command line.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import yaml
 from orchestrator.access.logins import collect_logins
 from orchestrator.cli.common import load
 from orchestrator.events.store import Event, EventStore
+from orchestrator.exercise.clock import SimulatedClock
+from orchestrator.exercise.engine import ExerciseEngine
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.runtime.backend import ExecResult, RangeBackend
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -37,7 +42,7 @@ from orchestrator.state import ExerciseState
 from scoring.checks.runner import run_all
 from tests.conftest import SCENARIOS
 from tests.e2e.cli import rangectl
-from tests.unit.exercise.test_engine import LineSession
+from tests.unit.exercise.test_engine import HealthyRange, LineSession
 
 # -- sshd's log on the bastion ------------------------------------------------
 
@@ -215,6 +220,10 @@ def test_the_checker_s_own_failure_is_still_error() -> None:
 
 # -- the runner's reply, read by the controller -------------------------------
 
+SECRETS = {"ottawa": {"admin_password": "hunter2ottawa", "flag": "FLAG{0ttawa5ecret}"},
+           "tallinn": {"admin_password": "hunter2tallinn", "flag": "FLAG{7allinn5ecret}"}}
+
+
 def scenario_with_secret_checks(tmp_path: Path) -> Plan:
     """The quickstart, with a flag on the web page and an SSH login as checks."""
     scenario: dict[str, Any] = yaml.safe_load((SCENARIOS / "quickstart.yml").read_text())
@@ -257,6 +266,17 @@ def answers(*results: Any) -> Callable[[list[dict[str, Any]]], str]:
         for check, result in zip(checks, results, strict=False)]})
 
 
+def test_the_gate_sends_ssh_passwords_on_stdin_not_the_command_line(tmp_path: Path) -> None:
+    team = scenario_with_secret_checks(tmp_path).team("ottawa")
+    scorebot = Scorebot(answers("ok", "ok"))
+    results = run_checks(cast(RangeBackend, scorebot), "parsers-test", team, SECRETS["ottawa"])
+    assert [r.result for r in results] == ["ok", "ok"]
+    argv = json.dumps(scorebot.command_lines)
+    for value in SECRETS["ottawa"].values():
+        assert value not in argv, "a secret on the scorebot's command line"
+    assert SECRETS["ottawa"]["admin_password"] in "".join(scorebot.stdin)
+
+
 def test_a_result_the_runner_should_not_give_is_an_error_never_stored(tmp_path: Path) -> None:
     team = scenario_with_secret_checks(tmp_path).team("ottawa")
     for bogus in ("OK", "<script>alert(1)</script>", 1, None):
@@ -266,3 +286,43 @@ def test_a_result_the_runner_should_not_give_is_an_error_never_stored(tmp_path: 
         assert isinstance(first.result, CheckResult)
         assert "none of ok, degraded, down, error" in first.detail
         assert str(bogus) not in first.detail
+
+
+class QuotingRange(HealthyRange):
+    """A healthy range whose checks quote what they looked for, as real details do;
+    from tick 5 on, the runner crashes and prints the password it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests = 0
+
+    def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
+             timeout: float = 60) -> ExecResult:
+        if host != "scorebot":
+            return super().exec(exercise, team, host, command, timeout)
+        checks = json.loads(command[-1])["checks"]
+        self.requests += 1
+        if self.requests > 10:
+            return ExecResult(1, f"Traceback: bad password {checks[1]['password']!r}")
+        return ExecResult(0, json.dumps({"results": [
+            {"id": checks[0]["id"], "result": "degraded", "elapsed": 0.01,
+             "detail": f"status 200 but the page lacks {checks[0]['contains']!r}"},
+            {"id": checks[1]["id"], "result": "degraded", "elapsed": 0.01,
+             "detail": f"login as admin with {checks[1]['password']} refused"}]}))
+
+
+def test_no_secret_reaches_a_check_completed_event(tmp_path: Path) -> None:
+    plan = scenario_with_secret_checks(tmp_path)
+    store = EventStore(tmp_path / "events.db")
+    engine = ExerciseEngine(cast(RangeBackend, QuotingRange()), plan, SECRETS, store,
+                            SimulatedClock())
+    assert engine.run(threading.Event())
+    details = [(e.data["result"], e.data["detail"]) for e in store.read("check.completed")]
+    assert {result for result, _ in details} == {"degraded", "error"}
+    recorded = json.dumps(details)
+    for team in SECRETS.values():
+        for value in team.values():
+            assert value not in recorded
+    assert "the page lacks '<secret:flag>'" in recorded
+    assert "login as admin with <secret:admin_password> refused" in recorded
+    assert "bad password '<secret:admin_password>'" in recorded
