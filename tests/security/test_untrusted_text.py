@@ -1,13 +1,17 @@
-"""Untrusted text is shown as the text it is in the terminal.
+"""Untrusted text is shown as the text it is: in the terminal, the reports and the live page.
 
 Before: rich read every printed string as markup, so `--teams '[/x]'` (or a
 team name, an inject name, a user name sshd logged) crashed the CLI with exit
-1 and a traceback, `[bold]x` printed `x` and `:smile:` an emoji.
+1 and a traceback, `[bold]x` printed `x` and `:smile:` an emoji; the HTML
+report's availability chart printed a stored check result unescaped, and the
+Markdown report passed team names, incident reports and check details
+through as Markdown (and HTML).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -20,6 +24,8 @@ from orchestrator.events.store import EventStore
 from orchestrator.plan import plan_loaded
 from orchestrator.scenario.loader import load_scenario
 from orchestrator.state import ExerciseRecord, ExerciseState
+from scoring.live import live_view
+from scoring.report.document import build_report
 from tests.conftest import SCENARIOS
 from tests.e2e.cli import rangectl
 from tests.unit.scoring.golden import GOLDEN, golden_events
@@ -100,6 +106,31 @@ def test_the_scoreboard_prints_a_team_name_literally(hostile_state: Path) -> Non
     result = rangectl("score", state_dir=hostile_state)
     assert_clean(result, 0)
     assert HOSTILE_NAME in result.stdout
+
+
+def test_the_markdown_report_shows_untrusted_text_as_text(hostile_state: Path) -> None:
+    result = rangectl("report", "--format", "md", "-o", "-", state_dir=hostile_state)
+    assert_clean(result, 0)
+    assert r"\[/x\] \[bold\]Ottawa\[/bold\] :smile: \<img src=x onerror=alert(1)\>" \
+        in result.stdout
+    assert r"\<script\>alert(2)\</script\> \| \[link\](javascript:alert(3))" in result.stdout
+    assert not re.search(r"(?<!\\)<(img|script)", result.stdout)
+
+
+def test_the_html_report_and_live_page_escape_untrusted_text(hostile_state: Path) -> None:
+    result = rangectl("report", "--format", "html", "-o", "-", state_dir=hostile_state)
+    assert_clean(result, 0)
+    assert "&lt;img src=x onerror=alert(4)&gt;" in result.stdout  # the stored result
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in result.stdout
+    assert not re.search(r"<(img|script)\b", result.stdout)
+    state = ExerciseState("scoring-golden", root=hostile_state)
+    plan = state.load_plan()
+    assert plan is not None
+    store = EventStore(state.events_path)
+    view = live_view(build_report(plan, list(store.read()), full=False))
+    store.close()
+    assert "&lt;img src=x onerror=alert(1)&gt;" in view["chart"]  # set as innerHTML
+    assert not re.search(r"<(img|script)\b", view["chart"])
 
 
 @pytest.mark.docker
