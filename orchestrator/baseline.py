@@ -16,9 +16,9 @@ from orchestrator.errors import RuntimeFailureError
 from orchestrator.events.store import EventStore
 from orchestrator.plan.model import Plan, TeamRange
 from orchestrator.runtime.backend import RangeBackend
-from orchestrator.scorebot import CheckResult, run_checks
+from orchestrator.scorebot import CheckOutcome, CheckResult, run_checks
 
-StatusSink = Callable[[str, list[CheckResult]], None]
+StatusSink = Callable[[str, list[CheckOutcome]], None]
 
 
 def wait_until_ready(backend: RangeBackend, plan: Plan, secrets: dict[str, dict[str, str]],
@@ -28,9 +28,9 @@ def wait_until_ready(backend: RangeBackend, plan: Plan, secrets: dict[str, dict[
     started = time.monotonic()
     waiting = {team.team: team for team in plan.teams}
     ready: dict[str, float] = {}
-    latest: dict[str, list[CheckResult]] = {}
+    latest: dict[str, list[CheckOutcome]] = {}
 
-    def check(team: TeamRange) -> list[CheckResult]:
+    def check(team: TeamRange) -> list[CheckOutcome]:
         return run_checks(backend, plan.exercise, team, secrets.get(team.team, {}))
 
     while waiting:
@@ -39,7 +39,7 @@ def wait_until_ready(backend: RangeBackend, plan: Plan, secrets: dict[str, dict[
         for team, team_results in results.items():
             latest[team] = team_results
             on_status(team, team_results)
-            if all(result.result == "ok" for result in team_results):
+            if all(result.result == CheckResult.OK for result in team_results):
                 ready[team] = round(time.monotonic() - started, 2)
                 store.append("team.ready", team=team, seconds=ready[team],
                              checks=len(team_results))
@@ -50,11 +50,11 @@ def wait_until_ready(backend: RangeBackend, plan: Plan, secrets: dict[str, dict[
             time.sleep(interval)
     if waiting:
         failing = [f"team '{team}': {r.check_id} {r.result} ({r.detail})"
-                   for team in waiting for r in latest.get(team, []) if r.result != "ok"]
+                   for team in waiting for r in latest.get(team, []) if r.result != CheckResult.OK]
         for team in waiting:
             store.append("team.not_ready", team=team, failing=[
                 {"check": r.check_id, "result": r.result, "detail": r.detail}
-                for r in latest.get(team, []) if r.result != "ok"])
+                for r in latest.get(team, []) if r.result != CheckResult.OK])
         raise RuntimeFailureError(
             f"not ready after {timeout:g}s: " + "; ".join(failing),
             "look at the host (rangectl status; docker logs), fix it, and run up again")

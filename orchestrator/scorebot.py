@@ -1,8 +1,13 @@
-"""Run a team's service checks on its scorebot, in one exec, and read the results.
+"""Run a team's service checks on its scorebot and read the results.
 
-The check runner (scoring/checks/runner.py) is sent along with each exec, so
-the scorebot always runs the controller's own version of it and nothing needs
-installing; the results come back as JSON through the Docker API.
+The check runner (scoring/checks/runner.py) is sent along with each session,
+so the scorebot always runs the controller's own version of it and nothing
+needs installing. The checks, with the team's real secrets filled in (an SSH
+check's password), go to it on standard input, never on its command line,
+where any process on the scorebot could read them and the engine keeps them
+with the exec. The results come back as JSON through the Docker API, and are
+taken as data from a range host: each verdict must be one of `CheckResult`,
+and the team's secrets are masked in every detail before it is recorded.
 """
 
 from __future__ import annotations
@@ -12,22 +17,30 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from orchestrator.errors import RuntimeFailureError
+from orchestrator.errors import RangectlError, RuntimeFailureError
 from orchestrator.images.catalog import project_root
 from orchestrator.plan.model import PlannedCheck, TeamRange
-from orchestrator.plan.templates import fill_secrets
+from orchestrator.plan.templates import fill_secrets, mask_secrets
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
+from scoring.checks.runner import CheckResult
 
-CHECK_RESULTS = ("ok", "degraded", "down", "error")
+__all__ = ["CheckOutcome", "CheckResult", "Scorebot", "check_spec", "run_checks",
+           "runner_source"]
+
+MAX_DETAIL = 300
+UNKNOWN_RESULT = ("the check runner answered a result that is none of "
+                  f"{', '.join(CheckResult)}; not held against the team")
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckOutcome:
+    """One check of one team, once: its verdict, and why, with no secret in it."""
+
     team: str
     host: str
     service: str
-    result: str
+    result: CheckResult
     detail: str
     elapsed: float
 
@@ -56,28 +69,39 @@ def _longest(specs: list[dict[str, Any]]) -> float:
     return max(float(spec.get("timeout", 5)) for spec in specs) + 10
 
 
-def _results(team: TeamRange, output: str, what: str) -> list[CheckResult]:
+def _outcome(team: str, check: PlannedCheck, item: dict[str, Any],
+             secrets: dict[str, str]) -> CheckOutcome:
+    """One item of the runner's answer, checked: an unknown verdict is never stored."""
+    detail = mask_secrets(str(item.get("detail", "")), secrets)[:MAX_DETAIL]
+    try:
+        result = CheckResult(item["result"])
+    except (ValueError, TypeError):
+        result, detail = CheckResult.ERROR, UNKNOWN_RESULT
+    return CheckOutcome(team, check.host, check.service, result, detail,
+                        float(item["elapsed"]))
+
+
+def _results(team: TeamRange, output: str, what: str,
+             secrets: dict[str, str]) -> list[CheckOutcome]:
     try:
         document = json.loads(output.strip().splitlines()[-1])
         by_id = {check.check_id: check for check in team.checks}
-        return [CheckResult(team.team, by_id[item["id"]].host, by_id[item["id"]].service,
-                            item["result"], item["detail"], float(item["elapsed"]))
+        return [_outcome(team.team, by_id[item["id"]], item, secrets)
                 for item in document["results"]]
-    except (IndexError, KeyError, TypeError, ValueError):
-        raise RuntimeFailureError(f"team '{team.team}': the scorebot's check runner failed "
-                                  f"({what}): {output.strip()[-300:]}") from None
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        raise RuntimeFailureError(
+            f"team '{team.team}': the scorebot's check runner failed ({what}): "
+            f"{mask_secrets(output.strip(), secrets)[-300:]}") from None
 
 
 def run_checks(backend: RangeBackend, exercise: str, team: TeamRange,
-               secrets: dict[str, str]) -> list[CheckResult]:
-    """Every check of the team, concurrently, from its scorebot, in one exec."""
-    specs = [check_spec(check, secrets) for check in team.checks]
-    if not specs:
-        return []
-    result = backend.exec(exercise, team.team, "scorebot",
-                          ["python3", "-c", runner_source(), json.dumps({"checks": specs})],
-                          timeout=_longest(specs))
-    return _results(team, result.output, f"exit {result.exit_code}")
+               secrets: dict[str, str]) -> list[CheckOutcome]:
+    """Every check of the team, once, concurrently, from its scorebot (the baseline gate)."""
+    scorebot = Scorebot(backend, exercise, team, secrets)
+    try:
+        return scorebot.run()
+    finally:
+        scorebot.close()
 
 
 class Scorebot:
@@ -92,20 +116,32 @@ class Scorebot:
     def __init__(self, backend: RangeBackend, exercise: str, team: TeamRange,
                  secrets: dict[str, str]) -> None:
         self.team = team
+        self.secrets = secrets
         self.specs = [check_spec(check, secrets) for check in team.checks]
         self.process = HostProcess(backend, exercise, team.team, "scorebot",
                                    ["python3", "-c", runner_source(), "--serve"])
 
-    def run(self) -> list[CheckResult]:
+    def run(self) -> list[CheckOutcome]:
         if not self.specs:
             return []
         request = json.dumps({"checks": self.specs})
         for attempt in (1, 2):
             try:
                 answer = self.process.request(request, _longest(self.specs))
-                return _results(self.team, answer, "its session")
-            except Exception:  # the engine, the session or the runner: start afresh
+                return _results(self.team, answer, "its session", self.secrets)
+            except Exception as exc:  # the engine, the session or the runner: start afresh
                 self.process.close()
                 if attempt == 2:
-                    raise
+                    raise self._masked(exc) from None
         return []  # not reached: the second attempt returns or raises
+
+    def close(self) -> None:
+        self.process.close()
+
+    def _masked(self, error: Exception) -> RuntimeFailureError:
+        """The failure as a message with no secret in it: it becomes every check's detail."""
+        if isinstance(error, RangectlError):
+            return RuntimeFailureError(mask_secrets(error.message, self.secrets), error.hint)
+        return RuntimeFailureError(mask_secrets(
+            f"team '{self.team.team}': the scorebot's check runner failed: "
+            f"{type(error).__name__}: {error}", self.secrets))

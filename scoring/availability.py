@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from orchestrator.plan.model import Plan
+from scoring.checks.runner import CheckResult
 from scoring.facts import CheckFact, Facts
 from scoring.lines import LedgerLine, points
 
@@ -28,12 +29,12 @@ def availability_lines(plan: Plan, facts: Facts) -> Iterator[LedgerLine]:
 
 def _judge(fact: CheckFact, per_check: float, degraded_factor: float) -> tuple[float, str]:
     detail = f": {fact.detail}" if fact.detail else ""
-    if fact.result == "ok":
+    if fact.result == CheckResult.OK:
         return points(per_check), f"{fact.check} ok"
-    if fact.result == "degraded":
+    if fact.result == CheckResult.DEGRADED:
         return (points(per_check * degraded_factor),
                 f"{fact.check} degraded{detail} (x{degraded_factor:g})")
-    if fact.result == "error":
+    if fact.result == CheckResult.ERROR:
         return points(per_check), f"{fact.check}: the check itself failed{detail}; not held " \
                                   "against the team"
     return 0.0, f"{fact.check} down{detail}"

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from orchestrator.plan.model import Plan
+from scoring.checks.runner import CheckResult
 from scoring.detection import ReportMatch
 from scoring.facts import CheckFact, Facts
 from scoring.lines import LedgerLine
@@ -58,7 +59,7 @@ def _blackout_ticks(plan: Plan, facts: list[CheckFact]) -> set[tuple[str, int]]:
     return {key for key, ticks in by_tick.items()
             if len(scored.get(key[0], ())) >= BLACKOUT_MIN_CHECKS
             and {fact.check for fact in ticks} >= scored[key[0]]
-            and all(fact.result == "down" for fact in ticks)}
+            and all(fact.result == CheckResult.DOWN for fact in ticks)}
 
 
 def _runs(facts: list[CheckFact]) -> Iterator[list[CheckFact]]:
@@ -78,7 +79,7 @@ def _outages(plan: Plan, facts: list[CheckFact], blackouts: set[tuple[str, int]]
     scored = {(team.team, check.check_id) for team in plan.teams for check in team.checks}
     down: dict[tuple[str, str], list[CheckFact]] = defaultdict(list)
     for fact in facts:
-        if fact.result == "down" and (fact.team, fact.tick) not in blackouts \
+        if fact.result == CheckResult.DOWN and (fact.team, fact.tick) not in blackouts \
                 and (fact.team, fact.check) in scored:
             down[(fact.team, fact.check)].append(fact)
     for (team, check), ticks in sorted(down.items()):

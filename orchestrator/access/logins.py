@@ -14,11 +14,25 @@ from datetime import datetime
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.backend import RangeBackend
 
-_ACCEPTED = re.compile(r"Accepted (\S+) for (\S+) from (\S+) port (\d+)")
-_FAILED = re.compile(r"Failed (\S+) for (?:invalid user )?(\S+) from (\S+) port (\d+)")
-_INVALID = re.compile(r"Invalid user (\S*) from (\S+) port (\d+)")
-_CLOSED = re.compile(
-    r"(?:Connection closed|Disconnected) by authenticating user (\S+) (\S+) port (\d+)")
+# The bastion's sshd logs through syslog (images/bastion: its syslog relay
+# writes only root's messages, one per line, control characters escaped), so
+# a line is one whole message of sshd's. The user name in it is what a client
+# sent, before any check: it may hold spaces, the words "for" and "from", and
+# whole forged messages. So each pattern must match the whole line, from the
+# `sshd[PID]: ` the relay wrote to the address and port sshd appends last; a
+# greedy user name takes every "from ... port ..." that comes before them.
+_SSHD = r"sshd\[\d+\]: "
+_USER = r"(?P<user>.+)"
+_PEER = r"(?P<source>\S+) port (?P<port>\d+)"
+_KEY = r"(?:: .*)?"  # the key's type and fingerprint, after "ssh2"
+_ACCEPTED = re.compile(rf"{_SSHD}Accepted (?P<method>\S+) for {_USER} from {_PEER} ssh2{_KEY}")
+_FAILED = re.compile(
+    rf"{_SSHD}Failed (?P<method>\S+) for (?:invalid user )?{_USER} from {_PEER} ssh2{_KEY}")
+_INVALID = re.compile(rf"{_SSHD}Invalid user (?P<user>.*) from {_PEER}")
+_CLOSED = re.compile(rf"{_SSHD}(?:Connection closed|Disconnected) by authenticating user "
+                     rf"{_USER} {_PEER} \[preauth\]")
+_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
+MAX_LINE = 8192  # sshd's messages are shorter; a longer line is not one of them
 CURSOR = "bastion.log_read"
 
 
@@ -30,12 +44,13 @@ def collect_logins(backend: RangeBackend, exercise: str, teams: list[str],
         cursors = [e.data["until"] for e in store.read(CURSOR) if e.team == team]
         cursor = cursors[-1] if cursors else ""
         since = _seconds(cursor) if cursor else None
-        lines = [(_sortable(stamp), text) for stamp, text in
-                 backend.host_logs(exercise, team, "bastion", since)
-                 if _sortable(stamp) > cursor]
+        lines = [(stamp, text) for stamp, text in
+                 ((_sortable(stamp), text) for stamp, text in
+                  backend.host_logs(exercise, team, "bastion", since))
+                 if stamp is not None and stamp > cursor]
         refused_ports: set[str] = set()
         for stamp, text in lines:
-            event = _login_event(text, refused_ports)
+            event = _login_event(text, refused_ports) if len(text) <= MAX_LINE else None
             if event is not None:
                 kind, data = event
                 store.append(kind, team=team, host="bastion", at=stamp, **data)
@@ -46,36 +61,35 @@ def collect_logins(backend: RangeBackend, exercise: str, teams: list[str],
 
 
 def _login_event(text: str, refused_ports: set[str]) -> tuple[str, dict[str, str]] | None:
-    if match := _ACCEPTED.search(text):
-        method, user, source, port = match.groups()
-        return "trainee.logged_in", {"user": user, "method": method, "source": source,
-                                     "port": port}
-    if match := _FAILED.search(text):
-        method, user, source, port = match.groups()
+    if match := _ACCEPTED.fullmatch(text):
+        return "trainee.logged_in", {"user": match["user"], "method": match["method"],
+                                     "source": match["source"], "port": match["port"]}
+    if match := _FAILED.fullmatch(text):
+        port = match["port"]
         first = port not in refused_ports
         refused_ports.add(port)
-        return ("trainee.login_refused", {"user": user, "reason": f"{method} refused",
-                                          "source": source, "port": port}) if first else None
-    if match := _INVALID.search(text):
-        user, source, port = match.groups()
-        refused_ports.add(port)
-        return "trainee.login_refused", {"user": user or "?", "reason": "no such user",
-                                         "source": source, "port": port}
-    if (match := _CLOSED.search(text)) and "[preauth]" in text:
-        user, source, port = match.groups()
-        if port in refused_ports:
+        return ("trainee.login_refused", {
+            "user": match["user"], "reason": f"{match['method']} refused",
+            "source": match["source"], "port": port}) if first else None
+    if match := _INVALID.fullmatch(text):
+        refused_ports.add(match["port"])
+        return "trainee.login_refused", {"user": match["user"] or "?", "reason": "no such user",
+                                         "source": match["source"], "port": match["port"]}
+    if match := _CLOSED.fullmatch(text):
+        if match["port"] in refused_ports:
             return None
-        refused_ports.add(port)
-        return "trainee.login_refused", {"user": user, "reason": "no accepted key",
-                                         "source": source, "port": port}
+        refused_ports.add(match["port"])
+        return "trainee.login_refused", {"user": match["user"], "reason": "no accepted key",
+                                         "source": match["source"], "port": match["port"]}
     return None
 
 
-def _sortable(stamp: str) -> str:
-    """Docker trims trailing zeros of the nanoseconds; pad them so text order is time order."""
-    match = re.match(r"^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$", stamp)
+def _sortable(stamp: str) -> str | None:
+    """Docker trims trailing zeros of the nanoseconds; pad them so text order is time
+    order. None for what is not a Docker time: it must never become the cursor."""
+    match = _TIME.match(stamp)
     if not match:
-        return stamp
+        return None
     return f"{match.group(1)}.{(match.group(2) or '').ljust(9, '0')}Z"
 
 

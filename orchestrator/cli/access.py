@@ -10,6 +10,7 @@ import click
 
 from orchestrator.access.service import make_kit, team_range
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -29,8 +30,8 @@ def access_command(team: str, out: Path | None, exercise: str | None) -> None:
     backend = DockerBackend()
     state = ExerciseState(resolve_exercise(backend, exercise))
     config = make_kit(backend, state, team, out or Path(f"access-{team}"))
-    stderr.print(f"[green]wrote the access kit of team {team}[/green] to {config.parent}")
-    stderr.print(f"  connect with: ssh -F {config} HOST  (it holds the team's private key)")
+    stderr.print(line((f"wrote the access kit of team {team}", "green"), f" to {config.parent}"))
+    stderr.print(line(f"  connect with: ssh -F {config} HOST  (it holds the team's private key)"))
 
 
 @click.command("connect")

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import line
 from orchestrator.errors import InvalidInputError
 from orchestrator.images.catalog import known_images, known_roles
 from orchestrator.scenario.loader import LoadedScenario, load_scenario
@@ -41,4 +42,4 @@ def check_bind(address: str, warning: str) -> None:
         raise InvalidInputError(f"--bind {address} is not an IPv4 address",
                                 "use 127.0.0.1 (default) or an address of this machine") from None
     if not parsed.is_loopback:
-        stderr.print(f"[bold red]WARNING:[/bold red] {warning.format(address=address)}")
+        stderr.print(line(("WARNING:", "bold red"), " ", warning.format(address=address)))

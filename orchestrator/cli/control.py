@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import line
 from orchestrator.cli.scored import record_event
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
@@ -35,7 +36,7 @@ def _control_command(name: str, kind: str, summary: str) -> click.Command:
     @click.command(name, help=summary)
     @EXERCISE
     def command(exercise: str | None) -> None:
-        stderr.print(f"asked exercise {_request(exercise, kind)} to {name}")
+        stderr.print(line(f"asked exercise {_request(exercise, kind)} to {name}"))
 
     return command
 
@@ -55,4 +56,4 @@ stop_command = _control_command(
 def inject_command(name: str, team: str, exercise: str | None) -> None:
     """Fire inject NAME at TEAM now, by hand (recorded as a white-cell action)."""
     state_name = _request(exercise, "control.inject", inject=name, team=team)
-    stderr.print(f"asked exercise {state_name} to fire {name} at team {team}")
+    stderr.print(line(f"asked exercise {state_name} to fire {name} at team {team}"))

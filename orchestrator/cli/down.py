@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import console, line
 from orchestrator.cli.progress import TeamProgress
 from orchestrator.deploy import resolve_exercise
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -24,11 +24,12 @@ def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:
     """
     backend = DockerBackend(max_pool_size=max_workers + 4)
     exercise_id = resolve_exercise(backend, exercise)
-    with TeamProgress(Console(stderr=True), "down") as progress:
+    with TeamProgress(console(stderr=True), "down") as progress:
         report = backend.teardown(exercise_id, progress, max_workers)
     state = ExerciseState(exercise_id)
     if purge:
         state.purge()
     kept = "" if purge or not state.exists() else f"; its data stays in {state.directory}"
-    stderr.print(f"[green]exercise {exercise_id} is down[/green]: removed {report.containers} "
-                 f"containers, {report.networks} networks, {report.volumes} volumes{kept}")
+    stderr.print(line((f"exercise {exercise_id} is down", "green"),
+                      f": removed {report.containers} containers, {report.networks} networks, "
+                      f"{report.volumes} volumes{kept}"))

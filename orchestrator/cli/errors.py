@@ -2,6 +2,8 @@
 
 Exit codes: 0 ok, 1 runtime failure, 2 invalid input. A traceback is shown only
 with --debug: a controller needs to know what to fix, not where Python was.
+Messages quote what users, scenarios and range hosts wrote, so they are printed
+as plain text (see output.py): no message can crash the printing of itself.
 """
 
 from __future__ import annotations
@@ -12,23 +14,23 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from rich.console import Console
 
+from orchestrator.cli.output import console, line
 from orchestrator.errors import EXIT_RUNTIME, RangectlError, ScenarioError
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+stderr = console(stderr=True, soft_wrap=True)
 
 
 def report_error(error: RangectlError) -> None:
     """Print an error for a person: every problem of a scenario, or one message."""
     if isinstance(error, ScenarioError):
         for problem in error.problems:
-            stderr.print(problem.render(), markup=False)
-        stderr.print(f"[red]error:[/red] {error.message}")
+            stderr.print(line(problem.render()))
+        stderr.print(line(("error:", "red"), " ", error.message))
         return
-    stderr.print(f"[red]error:[/red] {error.message}")
+    stderr.print(line(("error:", "red"), " ", error.message))
     if error.hint:
-        stderr.print(f"[dim]hint:[/dim] {error.hint}", markup=True)
+        stderr.print(line(("hint:", "dim"), " ", error.hint))
 
 
 def run_guarded(invoke: Callable[[], Any], debug: bool) -> Any:
@@ -41,13 +43,13 @@ def run_guarded(invoke: Callable[[], Any], debug: bool) -> Any:
         report_error(error)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
-        stderr.print("[yellow]interrupted[/yellow]")
+        stderr.print(line(("interrupted", "yellow")))
         sys.exit(130)
     except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
         raise
     except Exception as error:  # the boundary: anything else is our bug
         if debug:
             traceback.print_exc()
-        stderr.print(f"[red]internal error:[/red] {type(error).__name__}: {error}", markup=True)
+        stderr.print(line(("internal error:", "red"), f" {type(error).__name__}: {error}"))
         stderr.print("run again with --debug for the traceback, and report it")
         sys.exit(EXIT_RUNTIME)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.cli.output import cells, console
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState, known_exercises
 
@@ -34,6 +34,6 @@ def exercises_command(output: str) -> None:
         return
     table = Table("exercise", "scenario", "teams", "ranges")
     for row in rows:
-        table.add_row(row["exercise"], row["scenario"], ", ".join(row["teams"]),
-                      "up" if row["on_engine"] else "down")
-    Console().print(table)
+        table.add_row(*cells(row["exercise"], row["scenario"], ", ".join(row["teams"]),
+                             "up" if row["on_engine"] else "down"))
+    console().print(table)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import cells, console, line
 from orchestrator.cli.progress import print_image_progress
 from orchestrator.images.builder import ImageBuilder, image_status, recipes
 from orchestrator.runtime.docker.client import connect
@@ -25,8 +25,8 @@ def build_command(names: tuple[str, ...], force: bool) -> None:
     """Build NAMES (default: all) and their parents, when missing or changed."""
     builder = ImageBuilder(connect(), print_image_progress(stderr))
     built = builder.ensure(names or sorted(recipes()), force=force)
-    stderr.print(f"[green]images ready[/green]: built {len(built)}"
-                 + (f" ({', '.join(built)})" if built else ""))
+    stderr.print(line(("images ready", "green"), f": built {len(built)}"
+                      + (f" ({', '.join(built)})" if built else "")))
 
 
 @images_group.command("list")
@@ -39,5 +39,5 @@ def list_command(output: str) -> None:
         return
     table = Table("image", "tag", "state")
     for row in rows:
-        table.add_row(row["image"], row["tag"], row["state"])
-    Console().print(table)
+        table.add_row(*cells(row["image"], row["tag"], row["state"]))
+    console().print(table)

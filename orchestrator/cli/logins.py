@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from orchestrator.access.logins import collect_logins
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.cli.output import cells, console, line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -37,8 +37,8 @@ def logins_command(exercise: str | None, team: str | None, output: str) -> None:
         print_json(rows)
         return
     table = Table("time (UTC)", "team", "user", "result", "detail",
-                  title=f"bastion logins, exercise {record.exercise}")
+                  title=line(f"bastion logins, exercise {record.exercise}"))
     for row in rows:
-        table.add_row(row["at"][:19].replace("T", " "), row["team"], row["user"],
-                      row["result"], row["detail"])
-    Console().print(table)
+        table.add_row(*cells(row["at"][:19].replace("T", " "), row["team"], row["user"],
+                             row["result"], row["detail"]))
+    console().print(table)

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli.common import OUTPUT_CHOICE, load, print_json, split_teams
+from orchestrator.cli.output import cells, console, line
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.scenario.model import parse_pool
 
@@ -47,35 +48,38 @@ def plan_command(file: Path, teams: str | None, exercise: str | None, pool: str 
     if output == "json":
         print_json(plan.model_dump(mode="json"))
     else:
-        render_plan(plan, Console())
+        render_plan(plan, console())
 
 
-def render_plan(plan: Plan, console: Console) -> None:
-    console.print(f"[bold]exercise[/bold] {plan.exercise}  scenario {plan.scenario}  "
-                  f"pool {plan.pool}  duration {plan.duration}s  tick {plan.tick}s")
+def render_plan(plan: Plan, shown: Console) -> None:
+    """The plan as tables; every value a cell (a scenario's text is never markup)."""
+    shown.print(line(("exercise", "bold"), f" {plan.exercise}  scenario {plan.scenario}  "
+                     f"pool {plan.pool}  duration {plan.duration}s  tick {plan.tick}s"))
     for team in plan.teams:
-        console.rule(f"team {team.team} ({team.name}, {team.site}, {team.timezone}) "
-                     f"block {team.block}")
+        shown.rule(line(f"team {team.team} ({team.name}, {team.site}, {team.timezone}) "
+                        f"block {team.block}"))
         networks = Table("network", "subnet", "gateway", "internal", "docker name")
         for net in team.networks:
-            networks.add_row(net.name, net.subnet, net.gateway, "yes" if net.internal else
-                             "no (access, no exit)", net.docker_name)
-        console.print(networks)
+            networks.add_row(*cells(net.name, net.subnet, net.gateway, "yes" if net.internal
+                                    else "no (access, no exit)", net.docker_name))
+        shown.print(networks)
         hosts = Table("host", "role", "image", "addresses", "aliases")
         for host in team.hosts:
             addresses = ", ".join(f"{net}={addr}" for net, addr in host.addresses.items())
-            hosts.add_row(host.name, host.role, host.image, addresses, ", ".join(host.aliases))
-        console.print(hosts)
+            hosts.add_row(*cells(host.name, host.role, host.image, addresses,
+                                 ", ".join(host.aliases)))
+        shown.print(hosts)
         if team.injects:
             injects = Table("at", "inject", "technique", "from → target", "first step")
             for inject in team.injects:
                 target = inject.target_host + (f"/{inject.target_service}"
                                                if inject.target_service else "")
-                injects.add_row(f"{inject.offset}s", inject.name, inject.technique,
-                                f"{inject.source_host} → {target}", inject.steps[0].run)
-            console.print(injects)
+                injects.add_row(*cells(f"{inject.offset}s", inject.name, inject.technique,
+                                       f"{inject.source_host} → {target}",
+                                       inject.steps[0].run))
+            shown.print(injects)
         checks = Table("check", "type", "address", "port")
         for check in team.checks:
-            checks.add_row(check.check_id, str(check.check["type"]),
-                           check.address, f"{check.port}/{check.protocol}")
-        console.print(checks)
+            checks.add_row(*cells(check.check_id, check.check["type"], check.address,
+                                  f"{check.port}/{check.protocol}"))
+        shown.print(checks)

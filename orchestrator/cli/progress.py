@@ -9,6 +9,8 @@ from typing import Self
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
+from orchestrator.cli.output import line
+from orchestrator.errors import one_line
 from orchestrator.images.builder import ImageProgress
 from orchestrator.plan.model import Plan
 from orchestrator.provision import TaskProgress
@@ -34,8 +36,9 @@ class TeamProgress(_LiveProgress):
 
     def __init__(self, console: Console, verb: str) -> None:
         self.verb = verb
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
+        self.progress = Progress(TextColumn("{task.description}", style="bold", markup=False),
+                                 BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[last]}", markup=False),
                                  console=console, transient=False)
         self.tasks: dict[str, TaskID] = {}
 
@@ -51,12 +54,12 @@ class TeamProgress(_LiveProgress):
         if task is None:
             task = self.tasks[event.team] = self.progress.add_task(
                 f"team {event.team}", total=None, last="")
-        self.progress.update(task, advance=1, last=f"{name} {event.action}")
+        self.progress.update(task, advance=1, last=one_line(f"{name} {event.action}"))
 
 
 def print_image_progress(console: Console) -> Callable[[ImageProgress], None]:
     def show(event: ImageProgress) -> None:
-        console.print(f"[dim]image[/dim] {event.image}: {event.message}", highlight=False)
+        console.print(line(("image", "dim"), f" {event.image}: {event.message}"))
     return show
 
 
@@ -64,9 +67,10 @@ class ProvisionProgress(_LiveProgress):
     """A line per team while Ansible works: tasks done, and the latest one."""
 
     def __init__(self, console: Console) -> None:
-        self.progress = Progress(TextColumn("[bold]{task.description}"),
-                                 TextColumn("{task.completed:>4.0f} tasks"),
-                                 TextColumn("{task.fields[last]}"), console=console)
+        self.progress = Progress(TextColumn("{task.description}", style="bold", markup=False),
+                                 TextColumn("{task.completed:>4.0f} tasks", markup=False),
+                                 TextColumn("{task.fields[last]}", markup=False),
+                                 console=console)
         self.tasks: dict[str, TaskID] = {}
 
     def planned(self, plan: Plan) -> None:
@@ -77,4 +81,5 @@ class ProvisionProgress(_LiveProgress):
     def __call__(self, event: TaskProgress) -> None:
         task = self.tasks.get(event.team)
         if task is not None:
-            self.progress.update(task, advance=1, last=f"{event.host}: {event.task[:50]}")
+            self.progress.update(task, advance=1,
+                                 last=one_line(f"{event.host}: {event.task[:50]}"))

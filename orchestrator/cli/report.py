@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import line
 from orchestrator.cli.scored import read_events, scored_exercise
 from orchestrator.errors import InvalidInputError
 from orchestrator.state import write_atomically
@@ -47,5 +48,5 @@ def report_command(exercise: str | None, form: str | None, output: str | None) -
     path = Path(output) if output else \
         state.directory / "reports" / f"{state.exercise}.{chosen}"
     write_atomically(path, text)
-    stderr.print(f"wrote the {chosen} report of exercise {state.exercise}:")
+    stderr.print(line(f"wrote the {chosen} report of exercise {state.exercise}:"))
     click.echo(str(path.resolve()))

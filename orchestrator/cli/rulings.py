@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import line
 from orchestrator.cli.scored import read_events, record_event, scored_exercise
 from orchestrator.errors import InvalidInputError
 from orchestrator.plan.model import Plan
@@ -65,11 +66,11 @@ def _record(state: ExerciseState, plan: Plan, what: str, kind: str, team: str | 
     before = _totals(state, plan)
     seq = record_event(state, kind, team, **data)
     after = _totals(state, plan)
-    stderr.print(f"recorded {what} (event {seq})")
+    stderr.print(line(f"recorded {what} (event {seq})"))
     for team_id, total in after.items():
         change = round(total - before[team_id], 2)
         note = f"{change:+g}" if change else "no change"
-        stderr.print(f"  {team_id}: {before[team_id]:g} -> {total:g} ({note})")
+        stderr.print(line(f"  {team_id}: {before[team_id]:g} -> {total:g} ({note})"))
 
 
 @click.group("void")

@@ -7,12 +7,12 @@ import threading
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from orchestrator.baseline import wait_until_ready
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import cells, console, line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
 from orchestrator.events.store import EventStore
@@ -45,10 +45,10 @@ def run_command(exercise: str | None, speed: float) -> None:
     with hold_engine_lock(state):
         finished, now = _run(backend, state, plan, secrets, speed)
     if finished:
-        stderr.print(f"[green]exercise {plan.exercise} finished[/green] at {_clock(now)}; "
-                     f"events in {state.events_path}")
+        stderr.print(line((f"exercise {plan.exercise} finished", "green"),
+                          f" at {_clock(now)}; events in {state.events_path}"))
     else:
-        stderr.print(f"[yellow]stopped at {_clock(now)}[/yellow]; `rangectl run` resumes it")
+        stderr.print(line((f"stopped at {_clock(now)}", "yellow"), "; `rangectl run` resumes it"))
 
 
 def _run(backend: DockerBackend, state: ExerciseState, plan: Plan,
@@ -60,15 +60,16 @@ def _run(backend: DockerBackend, state: ExerciseState, plan: Plan,
             raise InvalidInputError(f"exercise '{plan.exercise}' has finished",
                                     "score it, or start another with a new --exercise")
         if progress.last_tick < 0 and not progress.fired:
-            stderr.print("baseline gate: every team's checks must pass before the clock starts")
+            stderr.print(line("baseline gate: every team's checks must pass before the clock "
+                              "starts"))
             wait_until_ready(backend, plan, secrets, store, lambda _t, _r: None, timeout=60)
         else:
-            stderr.print(f"resuming at {_clock(progress.time)} (tick {progress.last_tick})")
+            stderr.print(line(f"resuming at {_clock(progress.time)} (tick {progress.last_tick})"))
         stop = threading.Event()
         previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
         engine = ExerciseEngine(backend, plan, secrets, store,
                                 SystemClock(speed, start=progress.time))
-        with Live(_view(plan, engine.status), console=Console(stderr=True),
+        with Live(_view(plan, engine.status), console=console(stderr=True),
                   refresh_per_second=4) as live:
             engine.on_update = lambda status: live.update(_view(plan, status))
             finished = engine.run(stop)
@@ -84,8 +85,8 @@ def _clock(seconds: float) -> str:
 
 
 def _view(plan: Plan, status: EngineStatus) -> Any:
-    table = Table(title=f"exercise {plan.exercise}  {_clock(status.now)} / "
-                        f"{_clock(plan.duration)}  tick {max(status.tick, 0)}")
+    table = Table(title=line(f"exercise {plan.exercise}  {_clock(status.now)} / "
+                             f"{_clock(plan.duration)}  tick {max(status.tick, 0)}"))
     table.add_column("team")
     table.add_column("checks (ok/degraded/down/error)")
     table.add_column("injects")
@@ -94,7 +95,7 @@ def _view(plan: Plan, status: EngineStatus) -> Any:
         checks = "/".join(str(counts.get(k, 0)) for k in ("ok", "degraded", "down", "error"))
         outcomes = ", ".join(f"{name}: {outcome}" for name, outcome in
                              status.injects.get(team.team, {}).items())
-        table.add_row(team.team, checks, outcomes)
+        table.add_row(*cells(team.team, checks, outcomes))
     upcoming = ", ".join(f"{_clock(offset)} {name}" for offset, name in status.next_injects)
-    table.caption = f"next: {upcoming or 'no more injects'}"
+    table.caption = line(f"next: {upcoming or 'no more injects'}")
     return table

@@ -7,11 +7,12 @@ import time
 from typing import Any
 
 import click
-from rich.console import Console, Group
+from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from orchestrator.cli.output import cell, console, line
 from orchestrator.cli.scored import EventFollower
 from scoring.report.document import exercise_status
 from scoring.report.render import clock
@@ -28,7 +29,7 @@ def scoreboard_document(follower: EventFollower) -> dict[str, Any]:
 
 def scoreboard_view(document: dict[str, Any]) -> Group:
     status = document["status"]
-    head = Text(f"exercise {document['exercise']} · {status['state']} · "
+    head = line(f"exercise {document['exercise']} · {status['state']} · "
                 f"{clock(status['t'])} of {clock(document['duration'])} · "
                 f"tick {max(status['last_tick'], 0)}")
     table = Table("rank")
@@ -36,9 +37,9 @@ def scoreboard_view(document: dict[str, Any]) -> Group:
     for column in (*document["categories"], "total"):
         table.add_column(column, justify="right")
     for team in document["teams"]:
-        table.add_row(str(team["rank"]), team["name"],
-                      *(f"{team['categories'][c]:g}" for c in document["categories"]),
-                      f"[bold]{team['total']:g}[/bold]")
+        table.add_row(cell(team["rank"]), cell(team["name"]),
+                      *(cell(f"{team['categories'][c]:g}") for c in document["categories"]),
+                      Text(f"{team['total']:g}", style="bold"))
     return Group(head, table)
 
 
@@ -61,10 +62,10 @@ def score_command(exercise: str | None, output: str, watch: bool, interval: floa
         if output == "json":
             click.echo(json.dumps(document, indent=2))
         else:
-            console = Console()
-            if not console.is_terminal:  # piped or under make: no 80-column cut-off
-                console = Console(width=120)
-            console.print(scoreboard_view(document))
+            shown = console()
+            if not shown.is_terminal:  # piped or under make: no 80-column cut-off
+                shown = console(width=120)
+            shown.print(scoreboard_view(document))
         return
     try:
         if output == "json":  # one line per change, for other tools to follow
@@ -76,7 +77,7 @@ def score_command(exercise: str | None, output: str, watch: bool, interval: floa
                     line = json.dumps(scoreboard_document(follower), sort_keys=True)
                     if line != last:
                         click.echo(last := line)
-        with Live(scoreboard_view(document), auto_refresh=False) as live:
+        with Live(scoreboard_view(document), console=console(), auto_refresh=False) as live:
             while True:
                 time.sleep(interval)
                 if follower.refresh():

@@ -9,6 +9,7 @@ import click
 
 from orchestrator.cli.common import check_bind
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import line
 from orchestrator.cli.scored import EventFollower
 from orchestrator.errors import InvalidInputError
 from scoring.live import LiveServer
@@ -47,7 +48,8 @@ def serve_command(exercise: str | None, port: int, bind_address: str) -> None:
     except OSError as exc:
         raise InvalidInputError(f"cannot listen on {bind_address}:{port}: {exc.strerror}",
                                 "choose another --port (0 picks a free one)") from None
-    stderr.print(f"live scoreboard of exercise {live.follower.state.exercise}; Ctrl-C to stop")
+    stderr.print(line(f"live scoreboard of exercise {live.follower.state.exercise}; "
+                      "Ctrl-C to stop"))
     click.echo(server.url, nl=True)
     try:
         threading.Event().wait()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.cli.output import cell, console, line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
@@ -39,10 +39,11 @@ def status_command(exercise: str | None, output: str) -> None:
         print_json({"exercise": exercise_id, "hosts": rows})
         return
     table = Table("team", "host", "role", "state", "addresses", "detail",
-                  title=f"exercise {exercise_id}")
+                  title=line(f"exercise {exercise_id}"))
     for row in rows:
         color = "green" if row["state"] == "running" else "red"
-        table.add_row(row["team"], row["host"], row["role"],
-                      f"[{color}]{row['state']}[/{color}]",
-                      ", ".join(f"{k}={v}" for k, v in row["addresses"].items()), row["detail"])
-    Console().print(table)
+        table.add_row(cell(row["team"]), cell(row["host"]), cell(row["role"]),
+                      cell(row["state"], color),
+                      cell(", ".join(f"{k}={v}" for k, v in row["addresses"].items())),
+                      cell(row["detail"]))
+    console().print(table)

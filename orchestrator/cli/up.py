@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from orchestrator.cli.common import check_bind, load, split_teams
 from orchestrator.cli.errors import stderr
+from orchestrator.cli.output import console, line
 from orchestrator.cli.plan import EXERCISE_OPTION, POOL_OPTION, TEAMS_OPTION
 from orchestrator.cli.progress import ProvisionProgress, TeamProgress, print_image_progress
 from orchestrator.deploy import Watchers, bring_up
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import Plan
 from orchestrator.runtime.docker.backend import DockerBackend
-from orchestrator.scorebot import CheckResult
+from orchestrator.scorebot import CheckOutcome
 
 
 @click.command("up")
@@ -47,8 +47,8 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
     loaded = load(Path(file))
     backend = DockerBackend(max_pool_size=max_workers + 4)
     builder = ImageBuilder(backend.api, print_image_progress(stderr))
-    console = Console(stderr=True)
-    with TeamProgress(console, "up") as runtime, ProvisionProgress(console) as tasks:
+    shown = console(stderr=True)
+    with TeamProgress(shown, "up") as runtime, ProvisionProgress(shown) as tasks:
         def planned(plan: Plan) -> None:
             runtime.planned(plan)
             tasks.planned(plan)
@@ -60,21 +60,22 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
                           provision_hosts=not no_provision,
                           gate_timeout=gate_timeout, watchers=watchers)
     report = result.report
-    stderr.print(
-        f"[green]exercise {result.plan.exercise} is up[/green]: {len(result.plan.teams)} teams, "
+    stderr.print(line(
+        (f"exercise {result.plan.exercise} is up", "green"), f": {len(result.plan.teams)} teams, "
         f"{report.created} hosts created, {report.recreated} recreated, {report.started} started, "
-        f"{report.unchanged} unchanged")
+        f"{report.unchanged} unchanged"))
     for provisioned in result.provisioned:
-        stderr.print(f"  team {provisioned.team}: provisioned, {provisioned.tasks} tasks, "
-                     f"{provisioned.changed} changed; ready after "
-                     f"{result.ready.get(provisioned.team, 0):.1f}s of checks")
+        stderr.print(line(f"  team {provisioned.team}: provisioned, {provisioned.tasks} tasks, "
+                          f"{provisioned.changed} changed; ready after "
+                          f"{result.ready.get(provisioned.team, 0):.1f}s of checks"))
     timing = ", ".join(f"{name} {value:.1f}s" for name, value in result.seconds.items())
-    stderr.print(f"  took {timing}")
+    stderr.print(line(f"  took {timing}"))
     for team, port in result.record.bastion_ports.items():
-        stderr.print(f"  team {team}: bastion ssh on {result.record.bind_address}:{port}")
+        stderr.print(line(f"  team {team}: bastion ssh on {result.record.bind_address}:{port}"))
 
 
-def _show_failing_checks(team: str, results: list[CheckResult]) -> None:
+def _show_failing_checks(team: str, results: list[CheckOutcome]) -> None:
     failing = [f"{r.check_id} {r.result}" for r in results if r.result != "ok"]
     if failing:
-        stderr.print(f"  [yellow]team {team} not ready yet:[/yellow] {', '.join(failing)}")
+        stderr.print(line("  ", (f"team {team} not ready yet:", "yellow"), " ",
+                          ", ".join(failing)))

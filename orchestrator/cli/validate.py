@@ -10,6 +10,7 @@ import click
 
 from orchestrator.cli.common import OUTPUT_CHOICE, load, print_json
 from orchestrator.cli.errors import report_error, stderr
+from orchestrator.cli.output import line
 from orchestrator.errors import EXIT_INVALID, ScenarioError
 from orchestrator.plan import plan_loaded
 
@@ -38,9 +39,10 @@ def validate_command(files: tuple[Path, ...], output: str) -> None:
         scenario = loaded.scenario
         results.append({"file": str(path), "valid": True, "problems": []})
         if output == "table":
-            stderr.print(f"[green]ok[/green] {path}: scenario '{scenario.name}', "
-                         f"{len(scenario.teams)} teams, {len(scenario.hosts)} hosts, "
-                         f"{len(scenario.networks)} networks, {len(scenario.injects)} injects")
+            stderr.print(line(("ok", "green"), f" {path}: scenario '{scenario.name}', "
+                              f"{len(scenario.teams)} teams, {len(scenario.hosts)} hosts, "
+                              f"{len(scenario.networks)} networks, "
+                              f"{len(scenario.injects)} injects"))
     if output == "json":
         print_json(results)
     if not all(result["valid"] for result in results):

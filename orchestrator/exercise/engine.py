@@ -24,7 +24,7 @@ from orchestrator.exercise.injects import InjectResult, run_inject
 from orchestrator.plan.model import Plan, PlannedInject
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
-from orchestrator.scorebot import CheckResult, Scorebot
+from orchestrator.scorebot import CheckOutcome, CheckResult, Scorebot
 
 
 @dataclass
@@ -232,12 +232,13 @@ class ExerciseEngine:
 
     def _tick(self, tick: int, t: float) -> None:
         """Every team's checks, concurrently, each result an event; then the tick."""
-        def check(team_index: int) -> list[CheckResult]:
+        def check(team_index: int) -> list[CheckOutcome]:
             team = self.plan.teams[team_index]
             try:
                 return self.scorebots[team_index].run()
             except Exception as exc:  # the scorebot failed: every check is in error
-                return [CheckResult(team.team, c.host, c.service, "error", str(exc)[:200], 0.0)
+                return [CheckOutcome(team.team, c.host, c.service, CheckResult.ERROR,
+                                     str(exc)[:200], 0.0)
                         for c in team.checks]
 
         def incidents(team_index: int) -> int:

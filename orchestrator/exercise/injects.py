@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.plan.model import PlannedInject
-from orchestrator.plan.templates import fill_secrets
+from orchestrator.plan.templates import fill_secrets, mask_secrets
 from orchestrator.runtime.backend import RangeBackend
 
 MAX_OUTPUT = 4000
@@ -44,7 +44,7 @@ def run_inject(backend: RangeBackend, exercise: str, team: str, inject: PlannedI
                                   timeout=step.timeout)
             exit_code, output = result.exit_code, result.output
             steps.append({"command": step.run, "exit_code": exit_code,
-                          "output": _mask(output, visible)[-MAX_OUTPUT:]})
+                          "output": mask_secrets(output, visible)[-MAX_OUTPUT:]})
     except Exception as exc:  # the range or engine failed, not blue's defence
         steps.append({"command": "", "exit_code": -1, "output": f"error: {exc}"[:MAX_OUTPUT]})
         return InjectResult(team, inject.name, "error", started, time.time(), steps)
@@ -94,9 +94,3 @@ def pattern_found(pattern: str, text: str) -> bool:
     if child.returncode not in (0, 3):
         raise PatternError(f"success.matches {pattern!r} failed: {child.stderr[-200:]}")
     return child.returncode == 0
-
-
-def _mask(text: str, secrets: dict[str, str]) -> str:
-    for name, value in secrets.items():
-        text = text.replace(value, f"<secret:{name}>")
-    return text

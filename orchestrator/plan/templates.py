@@ -38,6 +38,24 @@ def fill_secrets(text: str, secrets: Mapping[str, str]) -> str:
     return text
 
 
+def mask_secrets(text: str, secrets: Mapping[str, str]) -> str:
+    """`text` with each secret's value shown as its `<secret:NAME>` placeholder again.
+
+    What a range host sends back (an inject's output, a check's detail) is
+    recorded in the event store and shown in every report; a secret filled into
+    a command, or read from a service, must not land there. The longest values
+    go first (one secret may hold another), and an empty value masks nothing.
+    """
+    for name, value in sorted(secrets.items(), key=lambda item: -len(item[1])):
+        if not value:
+            continue
+        text = text.replace(value, f"<secret:{name}>")
+        quoted = repr(value)[1:-1]  # as a check's detail quotes it, with !r
+        if quoted != value:
+            text = text.replace(quoted, f"<secret:{name}>")
+    return text
+
+
 def host_view(host: PlannedHost) -> dict[str, Any]:
     """What a template sees of a host: its name, first address and all addresses."""
     first = next(iter(host.addresses.values()), "")

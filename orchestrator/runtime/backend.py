@@ -103,5 +103,9 @@ class RangeBackend(Protocol):
 
     def host_logs(self, exercise: str, team: str, host: str,
                   since: float | None = None) -> list[tuple[str, str]]:
-        """The host's log lines (RFC 3339 time, text) since a time in epoch seconds."""
+        """The host's log lines (RFC 3339 time, text) since a time in epoch seconds.
+
+        Lines are split at newlines only; anything else a program wrote (a
+        carriage return, sshd's line ending) stays in the text.
+        """
         ...

@@ -19,73 +19,114 @@ Output: {"results": [{"id": ..., "result": "ok|degraded|down|error",
 
 Results follow the attack-defence game servers: `ok`; `degraded` (the
 service answers, but wrongly); `down` (it does not answer); `error` (the check
-itself failed, which is never the team's fault).
+itself failed, which is never the team's fault, so it earns full points).
+Because `error` pays, the service must never be able to cause it: whatever
+goes wrong while the runner talks to a service or reads its answer (a status
+line `HTTP/1.0 \u00b200`, a reset, bytes an SSH library chokes on) is the
+service's doing and `degraded`; only the check's own spec or code is `error`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import os
+import re
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-OK, DEGRADED, DOWN, ERROR = "ok", "degraded", "down", "error"
-MAX_DETAIL = 300
+
+class CheckResult(enum.StrEnum):
+    """A check's verdict, as the attack-defence game servers' checkers give it.
+
+    The only values a `check.completed` event may hold: the controller turns
+    anything else the runner answers into ERROR, with a reason.
+    """
+
+    OK = "ok"
+    DEGRADED = "degraded"
+    DOWN = "down"
+    ERROR = "error"
+
+
+OK, DEGRADED, DOWN, ERROR = CheckResult
+# The controller masks the team's secrets in a detail, then cuts it to 300
+# characters; sending more lets it see a whole secret before it cuts.
+MAX_DETAIL = 1000
 MAX_BODY = 1_000_000
+_STATUS_LINE = re.compile(r"HTTP/[0-9]\.[0-9] ([0-9]{3})(?: .*)?")
 
 
 class Outcome(Exception):  # noqa: N818 - a verdict, not an error
     """Raised inside a check to end it with a result and a reason."""
 
-    def __init__(self, result: str, detail: str) -> None:
+    def __init__(self, result: CheckResult, detail: str) -> None:
         super().__init__(detail)
         self.result = result
         self.detail = detail
 
 
+@contextmanager
+def service_side(what: str) -> Iterator[None]:
+    """Whatever fails in here (talking to the service, reading its answer) is the
+    service's doing: `degraded`, never the checker's `error`, which pays."""
+    try:
+        yield
+    except (Outcome, TimeoutError):
+        raise
+    except Exception as exc:
+        raise Outcome(DEGRADED, f"{what}: unreadable answer: {type(exc).__name__}: "
+                                f"{str(exc)[:120]}") from None
+
+
 async def check_tcp(spec: dict[str, Any]) -> str:
+    banner = spec.get("banner")
     reader, writer = await _connect(spec)
     try:
-        banner = spec.get("banner")
         if not banner:
             return "connection accepted"
-        try:
-            data = await reader.read(256)
-        except OSError as exc:
-            raise Outcome(DEGRADED, f"no banner: {exc}") from None
-        text = data.decode(errors="replace")
-        if banner not in text:
-            raise Outcome(DEGRADED, f"banner {text.strip()[:60]!r} lacks {banner!r}")
-        return f"banner {text.strip()[:60]!r}"
+        with service_side("banner"):
+            try:
+                data = await reader.read(256)
+            except OSError as exc:
+                raise Outcome(DEGRADED, f"no banner: {exc}") from None
+            text = data.decode(errors="replace")
+            if str(banner) not in text:
+                raise Outcome(DEGRADED, f"banner {text.strip()[:60]!r} lacks {banner!r}")
+            return f"banner {text.strip()[:60]!r}"
     finally:
         writer.close()
 
 
 async def check_http(spec: dict[str, Any]) -> str:
+    request = (f"GET {spec.get('path', '/')} HTTP/1.0\r\nHost: {spec['address']}\r\n"
+               "User-Agent: rangectl-scorebot\r\nConnection: close\r\n\r\n").encode()
+    expected, contains = int(spec.get("status", 200)), str(spec.get("contains") or "")
     reader, writer = await _connect(spec)
     try:
-        request = (f"GET {spec.get('path', '/')} HTTP/1.0\r\nHost: {spec['address']}\r\n"
-                   "User-Agent: rangectl-scorebot\r\nConnection: close\r\n\r\n")
-        writer.write(request.encode())
-        await writer.drain()
-        response = await _read_all(reader, MAX_BODY)
+        with service_side("http"):
+            writer.write(request)
+            await writer.drain()
+            response = await _read_all(reader, MAX_BODY)
     finally:
         writer.close()
-    head, _, body = response.partition(b"\r\n\r\n")
-    status_line = head.split(b"\r\n", 1)[0].decode(errors="replace")
-    parts = status_line.split()
-    if len(parts) < 2 or not parts[1].isdigit():
-        raise Outcome(DEGRADED, f"not an HTTP answer: {status_line[:60]!r}")
-    status = int(parts[1])
-    if status != int(spec.get("status", 200)):
-        raise Outcome(DEGRADED, f"status {status}, expected {spec.get('status', 200)}")
-    contains = spec.get("contains")
-    if contains and contains not in body.decode(errors="replace"):
-        raise Outcome(DEGRADED, f"status {status} but the page lacks {contains!r}")
-    return f"status {status}"
+    with service_side("http"):
+        head, _, body = response.partition(b"\r\n\r\n")
+        status_line = head.split(b"\n", 1)[0].rstrip(b"\r").decode(errors="replace")
+        match = _STATUS_LINE.fullmatch(status_line)
+        if match is None:
+            raise Outcome(DEGRADED, f"not an HTTP answer: {status_line[:60]!r}")
+        status = int(match.group(1))
+        if status != expected:
+            raise Outcome(DEGRADED, f"status {status}, expected {expected}")
+        if contains and contains not in body.decode(errors="replace"):
+            raise Outcome(DEGRADED, f"status {status} but the page lacks {contains!r}")
+        return f"status {status}"
 
 
 async def check_ssh(spec: dict[str, Any]) -> str:
@@ -95,54 +136,57 @@ async def check_ssh(spec: dict[str, Any]) -> str:
 def _ssh_login(spec: dict[str, Any]) -> str:
     import paramiko  # noqa: PLC0415 - only the ssh check needs it
 
+    address, port, user = str(spec["address"]), int(spec["port"]), str(spec["user"])
+    timeout = float(spec.get("timeout", 10))
+    command, contains = str(spec.get("command", "true")), str(spec.get("contains") or "")
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-    timeout = float(spec.get("timeout", 10))
-    try:
-        client.connect(spec["address"], port=int(spec["port"]), username=spec["user"],
-                       password=spec.get("password"), timeout=timeout, banner_timeout=timeout,
-                       auth_timeout=timeout, allow_agent=False, look_for_keys=False)
-    except paramiko.AuthenticationException:
-        raise Outcome(DEGRADED, f"login as {spec['user']} refused") from None
-    except (OSError, paramiko.SSHException) as exc:
-        raise Outcome(DOWN, f"ssh: {exc}") from None
-    try:
-        _, stdout, _ = client.exec_command(spec.get("command", "true"), timeout=timeout)
-        output = stdout.read().decode(errors="replace")
-        status = stdout.channel.recv_exit_status()
-    finally:
-        client.close()
+    with service_side("ssh"):
+        try:
+            client.connect(address, port=port, username=user, password=spec.get("password"),
+                           timeout=timeout, banner_timeout=timeout, auth_timeout=timeout,
+                           allow_agent=False, look_for_keys=False)
+        except paramiko.AuthenticationException:
+            raise Outcome(DEGRADED, f"login as {user} refused") from None
+        except (OSError, paramiko.SSHException) as exc:
+            raise Outcome(DOWN, f"ssh: {exc}") from None
+        try:
+            _, stdout, _ = client.exec_command(command, timeout=timeout)
+            output = stdout.read().decode(errors="replace")
+            status = stdout.channel.recv_exit_status()
+        finally:
+            client.close()
     if status != 0:
         raise Outcome(DEGRADED, f"command exited {status}")
-    contains = spec.get("contains")
     if contains and contains not in output:
         raise Outcome(DEGRADED, f"output lacks {contains!r}")
-    return f"logged in as {spec['user']}"
+    return f"logged in as {user}"
 
 
 async def check_dns(spec: dict[str, Any]) -> str:
     timeout = max(1, int(spec.get("timeout", 5)))
-    code, output = await _run(
-        ["dig", "+short", f"+time={timeout}", "+tries=1", f"-p{spec['port']}",
-         f"@{spec['address']}", spec["query"], spec.get("record", "A")], timeout + 2)
-    if code == 9 or "connection timed out" in output or "no servers" in output:
-        raise Outcome(DOWN, "no answer")
-    if code != 0:
-        raise Outcome(DEGRADED, f"dig exited {code}: {output.strip()[:80]}")
-    answers = output.split()
-    expect = spec.get("expect")
-    if not answers:
-        raise Outcome(DEGRADED, f"empty answer for {spec['query']}")
-    if expect and expect not in answers:
-        raise Outcome(DEGRADED, f"{spec['query']} is {' '.join(answers)[:80]}, not {expect}")
-    return f"{spec['query']} -> {' '.join(answers)[:80]}"
+    query, expect = str(spec["query"]), spec.get("expect")
+    command = ["dig", "+short", f"+time={timeout}", "+tries=1", f"-p{int(spec['port'])}",
+               f"@{spec['address']}", query, str(spec.get("record", "A"))]
+    code, output = await _run(command, timeout + 2)
+    with service_side("dns"):
+        if code == 9 or "connection timed out" in output or "no servers" in output:
+            raise Outcome(DOWN, "no answer")
+        if code != 0:
+            raise Outcome(DEGRADED, f"dig exited {code}: {output.strip()[:80]}")
+        answers = output.split()
+        if not answers:
+            raise Outcome(DEGRADED, f"empty answer for {query}")
+        if expect and expect not in answers:
+            raise Outcome(DEGRADED, f"{query} is {' '.join(answers)[:80]}, not {expect}")
+        return f"{query} -> {' '.join(answers)[:80]}"
 
 
 async def check_command(spec: dict[str, Any]) -> str:
-    code, output = await _run(["sh", "-c", spec["run"]], float(spec.get("timeout", 10)))
+    contains = str(spec.get("contains") or "")
+    code, output = await _run(["sh", "-c", str(spec["run"])], float(spec.get("timeout", 10)))
     if code != 0:
         raise Outcome(DOWN, f"exited {code}: {output.strip()[-80:]}")
-    contains = spec.get("contains")
     if contains and contains not in output:
         raise Outcome(DEGRADED, f"output lacks {contains!r}")
     return "exited 0"
@@ -188,9 +232,14 @@ CHECKS = {"tcp": check_tcp, "http": check_http, "ssh": check_ssh, "dns": check_d
 
 
 async def run_check(spec: dict[str, Any]) -> dict[str, Any]:
-    """One check, bounded by its timeout; never raises."""
+    """One check, bounded by its timeout; never raises.
+
+    An exception that reaches here was raised outside `service_side`: by the
+    check's spec (a missing field) or its code, so it is the checker's `error`.
+    """
     started = time.monotonic()
     timeout = float(spec.get("timeout", 5))
+    result: CheckResult
     try:
         check = CHECKS[spec["type"]]
         detail = await asyncio.wait_for(check(spec), timeout + 1)
@@ -201,7 +250,7 @@ async def run_check(spec: dict[str, Any]) -> dict[str, Any]:
         result, detail = DOWN, f"no answer within {timeout:g}s"
     except Exception as exc:  # a bug or a bad spec: the check's fault, not the team's
         result, detail = ERROR, f"{type(exc).__name__}: {exc}"
-    return {"id": spec.get("id"), "result": result, "detail": str(detail)[:MAX_DETAIL],
+    return {"id": spec.get("id"), "result": result.value, "detail": str(detail)[:MAX_DETAIL],
             "elapsed": round(time.monotonic() - started, 4)}
 
 

@@ -99,7 +99,7 @@ def availability_chart(rows: dict[str, list[Any]], ticks: int, width: int = 860)
             parts.append(f'<rect x="{label_w + start * cell:.2f}" y="{top}" '
                          f'width="{max(cell * (end - start + 1), 0.5):.2f}" height="{row_h}" '
                          f'fill="{colour}"><title>{escape(check)} ticks {start}-{end}: '
-                         f'{result}</title></rect>')
+                         f'{escape(result)}</title></rect>')
     parts.append("</svg>")
     return "".join(parts)
 

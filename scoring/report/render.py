@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -34,9 +35,17 @@ def local(stamp: str, zone: str) -> str:
     return f"{converted[:19].replace('T', ' ')} {place}" if converted else ""
 
 
-def cell(text: str) -> str:
-    """Text that stays inside one Markdown table cell (a `|` would end it)."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~])")
+
+
+def markdown_text(value: object) -> str:
+    """`value` as Markdown that shows exactly this text, on one line of a table.
+
+    Team names, incident reports and check details (which quote what a service
+    answered) reach the Markdown report; a viewer would otherwise render their
+    `<img onerror=...>` as HTML, `[x](url)` as a link, or `|` as a new cell.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -47,7 +56,8 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("scoring.report", "templates"),
                       autoescape=select_autoescape(["html", "j2"]), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(clock=clock, utc=utc, local=local, pts=lambda v: f"{v:g}", cell=cell)
+    env.filters.update(clock=clock, utc=utc, local=local, pts=lambda v: f"{v:g}",
+                       md=markdown_text)
     return env
 
 

@@ -203,10 +203,14 @@ class DockerBackend:
             return []
         raw = self.api.logs(matches[0]["Id"], timestamps=True,
                             since=int(since) if since else None)
+        # Split where Docker does, at newlines only: str.splitlines() would also
+        # split at a carriage return a program wrote inside a line (sshd logs a
+        # user name as given), leaving a piece whose first word is taken for a time.
         lines = []
-        for line in raw.decode(errors="replace").splitlines():
-            stamp, _, text = line.partition(" ")
-            lines.append((stamp, text))
+        for line in raw.decode(errors="replace").split("\n"):
+            if line:
+                stamp, _, text = line.partition(" ")
+                lines.append((stamp, text))
         return lines
 
     def _containers(self, exercise: str) -> dict[str, dict[str, Any]]:
