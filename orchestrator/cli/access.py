@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from orchestrator.access.service import make_kit, team_range
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
@@ -20,7 +21,7 @@ from orchestrator.state import ExerciseState
 @click.argument("team")
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path),
               help="Folder for the kit (default: ./access-TEAM).")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 def access_command(team: str, out: Path | None, exercise: str | None) -> None:
     """Write TEAM's access kit: ssh_config (bastion as ProxyJump), key, host keys, README.
 
@@ -36,7 +37,7 @@ def access_command(team: str, out: Path | None, exercise: str | None) -> None:
 @click.command("connect")
 @click.argument("team")
 @click.argument("host", required=False, default="bastion")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 def connect_command(team: str, host: str, exercise: str | None) -> None:
     """Open a shell on HOST (default: the bastion) of TEAM's range, through its bastion."""
     ssh = shutil.which("ssh")

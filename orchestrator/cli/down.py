@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.console import Console
 
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.progress import TeamProgress
 from orchestrator.deploy import resolve_exercise
@@ -13,7 +14,7 @@ from orchestrator.state import ExerciseState
 
 
 @click.command("down")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--purge", is_flag=True, help="Also delete the exercise's data (events, reports).")
 @click.option("--max-workers", type=click.IntRange(1, 64), default=8, show_default=True)
 def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator.access.logins import collect_logins
-from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.cli.common import EXERCISE_OPTION, OUTPUT_CHOICE, print_json
 from orchestrator.deploy import resolve_exercise
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -15,7 +15,7 @@ from orchestrator.state import ExerciseState
 
 
 @click.command("logins")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--team", help="Only this team.")
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
 def logins_command(exercise: str | None, team: str | None, output: str) -> None:

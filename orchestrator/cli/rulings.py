@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.scored import read_events, record_event, scored_exercise
 from orchestrator.errors import InvalidInputError
@@ -22,7 +23,6 @@ from orchestrator.state import ExerciseState
 from scoring.report.document import exercise_status
 from scoring.scoreboard import score_exercise
 
-EXERCISE = click.option("--exercise", help="Exercise id (default: the only one).")
 REASON = click.option("--reason", required=True,
                       help="Why, in one line; shown in the ledger and the report.")
 
@@ -77,7 +77,7 @@ def void_group() -> None:
 @click.argument("name")
 @click.option("--team", help="Only this team's copy (default: every team's).")
 @REASON
-@EXERCISE
+@EXERCISE_OPTION
 def void_inject(name: str, team: str | None, reason: str, exercise: str | None) -> None:
     """Void inject NAME: its defence and detection lines count nothing."""
     state, plan = scored_exercise(exercise)
@@ -93,7 +93,7 @@ def void_inject(name: str, team: str | None, reason: str, exercise: str | None) 
 @click.option("--team", help="Only this team (default: every team).")
 @click.option("--check", help="Only this check, as HOST/SERVICE (default: every check).")
 @REASON
-@EXERCISE
+@EXERCISE_OPTION
 def void_checks(start: str, end: str, team: str | None, check: str | None, reason: str,
                 exercise: str | None) -> None:
     """Void the check results of a window: no availability points, no outage penalty."""
@@ -117,7 +117,7 @@ def void_checks(start: str, end: str, team: str | None, check: str | None, reaso
               help="A penalty rule the scenario lists under scoring.penalties.")
 @click.option("--at", "at", help="Exercise time it happened (default: now in the exercise).")
 @REASON
-@EXERCISE
+@EXERCISE_OPTION
 def penalize_command(team: str, rule: str, at: str | None, reason: str,
                      exercise: str | None) -> None:
     """Take a penalty rule's points from TEAM (white cell), with the reason."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from orchestrator.cli.common import check_bind
+from orchestrator.cli.common import EXERCISE_OPTION, check_bind
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.scored import EventFollower
 from orchestrator.errors import InvalidInputError
@@ -32,7 +32,7 @@ class LiveReport:
 
 
 @click.command("serve")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--port", type=click.IntRange(0, 65535), default=8800, show_default=True,
               help="TCP port (0: any free port).")
 @click.option("--bind", "bind_address", default="127.0.0.1", show_default=True,

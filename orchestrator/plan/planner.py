@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -37,6 +36,7 @@ from orchestrator.plan.templates import (
 )
 from orchestrator.scenario.model import Host, Inject, Placement, Scenario, Service, Team
 from orchestrator.scenario.references import inject_offsets
+from orchestrator.scenario.types import NAME_HINT, is_name
 from orchestrator.scenario.yaml_source import PathKey
 
 LABEL = "rangectl"
@@ -45,7 +45,6 @@ ACCESS_PREFIX = 28
 FIRST_DYNAMIC_HOST = 10
 # rangectl's own hosts take the last usable addresses of each subnet they join.
 OWN_HOST_OFFSETS = {"bastion": 1, "scorebot": 2, "red": 3}
-_EXERCISE_ID = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 
 
 class TemplateProblemsError(InvalidInputError):
@@ -66,11 +65,8 @@ def plan_exercise(
 ) -> Plan:
     """The plan for `teams` (default: all) of `scenario`, as exercise `exercise`."""
     exercise_id = exercise or scenario.name
-    if not _EXERCISE_ID.match(exercise_id):
-        raise InvalidInputError(
-            f"'{exercise_id}' is not a valid exercise id",
-            "use lower-case letters, digits and '-', starting with a letter (max 32)",
-        )
+    if not is_name(exercise_id):
+        raise InvalidInputError(f"{exercise_id!r} is not a valid exercise id", NAME_HINT)
     chosen = _choose_teams(scenario, teams)
     pool_network = ipaddress.IPv4Network(pool or scenario.addressing.pool)
     allocator = SubnetAllocator(pool_network, (ipaddress.IPv4Network(r) for r in reserved))
