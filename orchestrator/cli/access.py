@@ -22,14 +22,18 @@ from orchestrator.state import ExerciseState
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path),
               help="Folder for the kit (default: ./access-TEAM).")
 @EXERCISE_OPTION
-def access_command(team: str, out: Path | None, exercise: str | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not this team's kit, overwriting files "
+                   "with the kit's names (ssh_config, id_ed25519...).")
+def access_command(team: str, out: Path | None, exercise: str | None, force: bool) -> None:
     """Write TEAM's access kit: ssh_config (bastion as ProxyJump), key, host keys, README.
 
-    Hand the folder to the team's trainees: `ssh -F DIR/ssh_config HOST`.
+    Hand the folder to the team's trainees: `ssh -F DIR/ssh_config HOST`. The
+    folder must be new, empty, or an earlier kit of the same team (refreshed).
     """
     backend = DockerBackend()
     state = ExerciseState(resolve_exercise(backend, exercise))
-    config = make_kit(backend, state, team, out or Path(f"access-{team}"))
+    config = make_kit(backend, state, team, out or Path(f"access-{team}"), force)
     stderr.print(f"[green]wrote the access kit of team {team}[/green] to {config.parent}")
     stderr.print(f"  connect with: ssh -F {config} HOST  (it holds the team's private key)")
 
