@@ -222,6 +222,10 @@ def _planned_host(
         image=f"rangectl/{image}", addresses=addresses,
         aliases=host.aliases if host else (),
         capabilities=_capabilities(role, host),
+        # Trainees sudo on range hosts, which no-new-privileges would forbid; rangectl's
+        # own hosts run nothing set-id. Red and the scorebot keep nothing on disk.
+        no_new_privileges=role != "range",
+        read_only=role in ("red", "scorebot"),
         memory_bytes=resources.memory if resources else 256 * 1024 * 1024,
         cpus=resources.cpus if resources else 0.5,
         pids=resources.pids if resources else 256,
@@ -229,16 +233,32 @@ def _planned_host(
     )
 
 
+# What each kind of host needs once Docker's default capabilities are all dropped,
+# found by taking them away one at a time (docs/runtime.md has the measurements).
+# sshd (bastion, and every range host) and provisioning over `docker exec`:
+# useradd writes /etc/shadow (CHOWN) and chowns the home (FOWNER); the trainees'
+# .ssh folders are theirs (DAC_OVERRIDE to write into them); sshd changes user
+# (SETUID, SETGID), chroots its pre-auth child (SYS_CHROOT), ends it (KILL) and
+# writes the audit record a terminal session needs (AUDIT_WRITE).
+SSHD_CAPABILITIES = frozenset({"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL",
+                               "SETGID", "SETUID", "SYS_CHROOT"})
+# Range hosts are the blue team's machines, administered with sudo: sshd's set, plus
+# keeping set-id bits as administrators do (FSETID) and their own routes and firewall
+# (NET_ADMIN). Not MKNOD, SETFCAP, SETPCAP, NET_RAW (ping uses ICMP sockets), nor
+# NET_BIND_SERVICE: every container may bind low ports (a sysctl, Docker's default).
+RANGE_CAPABILITIES = SSHD_CAPABILITIES | {"FSETID", "NET_ADMIN"}
+OWN_CAPABILITIES: dict[str, frozenset[str]] = {
+    "bastion": SSHD_CAPABILITIES,
+    "red": frozenset({"NET_ADMIN", "NET_RAW"}),  # routes through routers; nmap's raw scans
+    "scorebot": frozenset(),  # checks connect out and run dig: no privilege at all
+}
+
+
 def _capabilities(role: HostRole, host: Host | None) -> tuple[str, ...]:
-    """Range hosts and red manage their own routes and firewall (NET_ADMIN), as blue
-    teams do on real machines; red also crafts packets (NET_RAW). Isolation never rests
-    on these: it is enforced outside the containers."""
-    wanted = set(host.capabilities) if host else set()
-    if role in ("range", "red"):
-        wanted.add("NET_ADMIN")
-    if role == "red":
-        wanted.add("NET_RAW")
-    return tuple(sorted(wanted))
+    """The host's whole capability set: its kind's, plus what the scenario lists for it.
+    Isolation never rests on these: it is enforced outside the containers."""
+    base = RANGE_CAPABILITIES if role == "range" else OWN_CAPABILITIES[role]
+    return tuple(sorted(base | set(host.capabilities if host else ())))
 
 
 def _render(
