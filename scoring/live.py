@@ -27,7 +27,7 @@ from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 from scoring.report.charts import score_chart, team_colour
@@ -152,83 +152,88 @@ class Serving:
     keepalive: float = 15.0
 
 
-def _handler(serving: Serving) -> type[BaseHTTPRequestHandler]:
+class LiveHandler(BaseHTTPRequestHandler):
+    """One request to the live server; `serving` is set per server by `_handler`."""
+
+    serving: ClassVar[Serving]
+    page: ClassVar[bytes]
+    server_version = "rangectl-live"
+    timeout = 30  # a client that sends nothing does not hold a thread for ever
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # the controller's terminal is for the exercise, not access logs
+
+    def do_GET(self) -> None:  # the name http.server calls
+        guard = self.serving.guard
+        if not guard.host_allowed(self.headers.get("Host")):
+            self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain",
+                       b"this server does not answer to that Host name\n")
+            return
+        if not guard.token_given(self.path, self.headers.get("Cookie")):
+            self._send(HTTPStatus.FORBIDDEN, "text/plain",
+                       b"open the URL rangectl serve printed: it holds the token\n")
+            return
+        path = urlsplit(self.path).path
+        if path in ("/", "/index.html"):
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.page, cookie=True)
+        elif path == "/scoreboard.json":
+            with self.serving.state.lock:
+                body = json.dumps(self.serving.state.view).encode()
+            self._send(HTTPStatus.OK, "application/json", body)
+        elif path == "/events":
+            self._stream_if_room()
+        else:
+            self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found\n")
+
+    def _send(self, status: HTTPStatus, kind: str, body: bytes, cookie: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
+            self.send_header("Retry-After", "5")
+        token = self.serving.guard.token
+        if cookie and token is not None:
+            # The page's later requests (and a reload) carry the token this way; only a
+            # request that already proved it gets here.
+            self.send_header("Set-Cookie", f"{COOKIE}={token}; Path=/; HttpOnly; "
+                                           "SameSite=Strict")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _stream_if_room(self) -> None:
+        if not self.serving.streams.acquire(blocking=False):
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain",
+                       b"too many open scoreboards; try again later\n")
+            return
+        try:
+            self._stream()
+        finally:
+            self.serving.streams.release()
+
+    def _stream(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        seen = -2
+        state = self.serving.state
+        try:
+            while not self.serving.stop.is_set():
+                version, view = state.wait_for_change(seen, timeout=self.serving.keepalive)
+                if version != seen:
+                    self.wfile.write(f"data: {json.dumps(view)}\n\n".encode())
+                    seen = version
+                else:
+                    self.wfile.write(b": still here\n\n")
+                self.wfile.flush()
+        except OSError:  # the page went away (or stopped reading)
+            return
+
+
+def _handler(serving: Serving) -> type[LiveHandler]:
     page = files("scoring").joinpath("live.html").read_bytes()
-    state, guard = serving.state, serving.guard
-
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "rangectl-live"
-        timeout = 30  # a client that sends nothing does not hold a thread for ever
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return  # the controller's terminal is for the exercise, not access logs
-
-        def do_GET(self) -> None:  # the name http.server calls
-            if not guard.host_allowed(self.headers.get("Host")):
-                self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain",
-                           b"this server does not answer to that Host name\n")
-                return
-            if not guard.token_given(self.path, self.headers.get("Cookie")):
-                self._send(HTTPStatus.FORBIDDEN, "text/plain",
-                           b"open the URL rangectl serve printed: it holds the token\n")
-                return
-            path = urlsplit(self.path).path
-            if path in ("/", "/index.html"):
-                self._send(HTTPStatus.OK, "text/html; charset=utf-8", page, cookie=True)
-            elif path == "/scoreboard.json":
-                with state.lock:
-                    body = json.dumps(state.view).encode()
-                self._send(HTTPStatus.OK, "application/json", body)
-            elif path == "/events":
-                self._stream_if_room()
-            else:
-                self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found\n")
-
-        def _send(self, status: HTTPStatus, kind: str, body: bytes,
-                  cookie: bool = False) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            if status == HTTPStatus.SERVICE_UNAVAILABLE:
-                self.send_header("Retry-After", "5")
-            if cookie and guard.token is not None:
-                # The page's own later requests (and a reload) carry the token this way;
-                # only a request that already proved it gets here.
-                self.send_header("Set-Cookie", f"{COOKIE}={guard.token}; Path=/; HttpOnly; "
-                                               "SameSite=Strict")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def _stream_if_room(self) -> None:
-            if not serving.streams.acquire(blocking=False):
-                self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain",
-                           b"too many open scoreboards; try again later\n")
-                return
-            try:
-                self._stream()
-            finally:
-                serving.streams.release()
-
-        def _stream(self) -> None:
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            seen = -2
-            try:
-                while not serving.stop.is_set():
-                    version, view = state.wait_for_change(seen, timeout=serving.keepalive)
-                    if version != seen:
-                        self.wfile.write(f"data: {json.dumps(view)}\n\n".encode())
-                        seen = version
-                    else:
-                        self.wfile.write(b": still here\n\n")
-                    self.wfile.flush()
-            except OSError:  # the page went away (or stopped reading)
-                return
-
-    return Handler
+    return type("Handler", (LiveHandler,), {"serving": serving, "page": page})
 
 
 class LiveServer:
