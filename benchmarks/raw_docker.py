@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from orchestrator.plan.model import Plan, PlannedHost, TeamRange
+from orchestrator.runtime.docker.hosts import CAP_DROP, SCRATCH
 
 RAW_LABEL = "rangectl.bench-raw"
 
@@ -28,7 +29,10 @@ def raw_up(api: Any, plan: Plan, workers: int) -> None:
         attachments = list(host.addresses.items())
         first, address = attachments[0]
         config = api.create_host_config(
-            network_mode=names[first], cap_add=list(host.capabilities) or None,
+            network_mode=names[first], cap_drop=CAP_DROP,
+            cap_add=list(host.capabilities) or None,
+            security_opt=["no-new-privileges:true"] if host.no_new_privileges else None,
+            read_only=host.read_only, tmpfs=SCRATCH if host.read_only else None,
             mem_limit=host.memory_bytes, nano_cpus=int(host.cpus * 1e9),
             pids_limit=host.pids, restart_policy={"Name": "unless-stopped"})
         networking = api.create_networking_config(

@@ -24,8 +24,9 @@ from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBacke
 from orchestrator.runtime.engine_lock import engine_lock
 from orchestrator.runtime.events import EventSink, HostChanged, RuntimeEvent, ignore
 from orchestrator.scenario.loader import LoadedScenario
+from orchestrator.scenario.types import is_name
 from orchestrator.secrets import ensure_secrets, ensure_trainee_passwords
-from orchestrator.state import ExerciseRecord, ExerciseState, known_exercises
+from orchestrator.state import ExerciseRecord, ExerciseState, check_exercise_id, known_exercises
 
 BASTION_PORTS = range(22000, 23000)
 
@@ -177,12 +178,16 @@ def _free_port(address: str, taken: set[int]) -> int:
 
 
 def resolve_exercise(backend: RangeBackend | None, given: str | None) -> str:
-    """The exercise a command acts on: the one given, or the only one that exists."""
-    if given:
-        return given
+    """The exercise a command acts on: the one given, or the only one that exists.
+
+    Ids come from the user, the state directory and the engine's labels (which
+    anyone with access to the engine can set); each is checked, and an engine label
+    that is not a valid id is not one of ours."""
+    if given is not None:
+        return check_exercise_id(given)
     found = set(known_exercises())
     if backend is not None:
-        found |= set(backend.exercises())
+        found |= {name for name in backend.exercises() if is_name(name)}
     if len(found) == 1:
         return found.pop()
     if not found:

@@ -4,6 +4,12 @@ Each exercise has a folder under the state directory with its record (which
 scenario, which teams, which ports), the plan it was built from, and (from the
 exercise engine on) its event store. Files are written atomically (write, then
 rename), so a controller killed mid-write never leaves a torn record.
+
+The state holds every team's keys and secrets, so it is the controller's alone:
+folders 0700, files 0600. An exercise id becomes a folder name, so it is checked
+(the scenario's Name rule) wherever one enters, and every path is checked to
+resolve strictly inside the state directory before anything reads, writes or
+deletes it: `down --purge --exercise ..` must never reach the state root.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from typing import Any
 
 from orchestrator.errors import InvalidInputError
 from orchestrator.plan.model import Plan
+from orchestrator.scenario.types import NAME_HINT, is_name
+
+PRIVATE_DIRECTORY = 0o700
 
 
 def state_root() -> Path:
@@ -30,8 +39,19 @@ def state_root() -> Path:
     return base / "rangectl"
 
 
+def check_exercise_id(exercise: str) -> str:
+    """`exercise`, if it is a valid id; else the error a user sees (exit 2)."""
+    if not is_name(exercise):
+        shown = exercise if len(exercise) <= 40 else exercise[:40] + "..."
+        raise InvalidInputError(f"{shown!r} is not a valid exercise id",
+                                f"{NAME_HINT}; list the exercises with: rangectl exercises")
+    return exercise
+
+
 def write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write `text` to `path` (mode 0600) so that no reader ever sees half of it; a
+    symbolic link at `path` is replaced, never followed."""
+    path.parent.mkdir(mode=PRIVATE_DIRECTORY, parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -68,11 +88,33 @@ class ExerciseRecord:
 
 
 class ExerciseState:
-    """The folder of one exercise."""
+    """The folder of one exercise, `STATE/exercises/ID`, never anywhere else."""
 
     def __init__(self, exercise: str, root: Path | None = None) -> None:
-        self.exercise = exercise
-        self.directory = (root or state_root()) / "exercises" / exercise
+        self.exercise = check_exercise_id(exercise)
+        self.root = root or state_root()
+        self.directory = self.root / "exercises" / exercise
+        self._check_inside()
+
+    def _check_inside(self) -> None:
+        """Refuse a folder that resolves anywhere but STATE/exercises/ID (say, through a
+        symbolic link planted there)."""
+        expected = self.root.resolve() / "exercises" / self.exercise
+        if self.directory.resolve() != expected:
+            raise InvalidInputError(
+                f"the state of exercise '{self.exercise}' ({self.directory}) leads to "
+                f"{self.directory.resolve()}, outside the state directory",
+                "it is not a folder rangectl made; look at it and remove the link by hand")
+
+    def create(self) -> None:
+        """Make the exercise's folder, and the state directory if it is new, private
+        (0700); an existing exercise's folders are made private again."""
+        if not self.root.exists():
+            self.root.mkdir(mode=PRIVATE_DIRECTORY, parents=True)
+        for folder in (self.root / "exercises", self.directory):
+            folder.mkdir(mode=PRIVATE_DIRECTORY, exist_ok=True)
+            os.chmod(folder, PRIVATE_DIRECTORY)
+        self._check_inside()
 
     @property
     def record_path(self) -> Path:
@@ -97,6 +139,7 @@ class ExerciseState:
                                     "list them with: rangectl exercises") from None
 
     def save_record(self, record: ExerciseRecord) -> None:
+        self.create()
         write_atomically(self.record_path, record.to_json())
 
     def load_plan(self) -> Plan | None:
@@ -108,13 +151,17 @@ class ExerciseState:
         write_atomically(self.plan_path, plan.model_dump_json(indent=2) + "\n")
 
     def purge(self) -> None:
+        """Delete the exercise's folder, after checking once more where it leads."""
+        self._check_inside()
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def known_exercises(root: Path | None = None) -> list[str]:
-    """Exercises with a record in the state directory, by name."""
+    """Exercises with a record in the state directory, by name (a folder whose name is
+    not a valid id is not rangectl's, and is left alone)."""
     directory = (root or state_root()) / "exercises"
     if not directory.is_dir():
         return []
     return sorted(entry.name for entry in directory.iterdir()
-                  if (entry / "exercise.json").is_file())
+                  if is_name(entry.name) and not entry.is_symlink()
+                  and (entry / "exercise.json").is_file())

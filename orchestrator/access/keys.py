@@ -42,8 +42,9 @@ def ensure_team_key(state: ExerciseState, exercise: str, team: str) -> TeamKey:
                                     serialization.NoEncryption()).decode()
         public = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                                serialization.PublicFormat.OpenSSH).decode()
-        directory.mkdir(parents=True, exist_ok=True)
-        os.chmod(directory, 0o700)
+        for folder in (directory.parent, directory):  # access/ and access/TEAM/
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
         write_atomically(private_path, private)
         os.chmod(private_path, 0o600)
         write_atomically(public_path, f"{public} rangectl-{exercise}-{team}\n")

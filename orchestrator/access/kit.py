@@ -5,15 +5,20 @@ ProxyJump for every host of the team, the team's key, the host keys of the
 team's hosts (so the client verifies every hop instead of trusting on first
 use), and a short README. It is written with the controller's addresses: the
 bastion as published (127.0.0.1 unless `up --bind` said otherwise).
+
+A kit is written only into a new or empty folder, or over a kit of the same
+team and exercise (recognised by its ssh_config's first line), unless the
+controller says --force: `access -o ~/.ssh` must not replace a person's own key
+and ssh_config.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from orchestrator.access.keys import TRAINEE_USER, TeamKey
+from orchestrator.errors import InvalidInputError
 from orchestrator.plan.model import TeamRange
 from orchestrator.state import ExerciseRecord, write_atomically
 
@@ -22,16 +27,26 @@ def host_key_alias(exercise: str, team: str, host: str) -> str:
     return f"rangectl-{exercise}-{team}-{host}"
 
 
+KIT_FILES = ("ssh_config", "id_ed25519", "id_ed25519.pub", "known_hosts", "README.md",
+             "password")
+
+
 def write_kit(directory: Path, record: ExerciseRecord, team: TeamRange, key: TeamKey,
               host_keys: dict[str, str], user: str = TRAINEE_USER,
-              password: str | None = None) -> Path:
-    """Write the kit into `directory`; return the path of its ssh_config."""
+              password: str | None = None, force: bool = False) -> Path:
+    """Write the kit into `directory`; return the path of its ssh_config.
+
+    The folder must be new, empty, or a kit rangectl wrote for the same team and
+    exercise (refreshed in place), unless `force`: `-o ~/.ssh` must not replace
+    someone's own key and ssh configuration."""
     directory = directory.resolve()
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
-    key_path = directory / "id_ed25519"
-    shutil.copyfile(key.private_path, key_path)
-    os.chmod(key_path, 0o600)
+    fresh = check_kit_folder(directory, record, team, force)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if fresh:  # a folder of someone else's (--force) keeps its own mode
+        os.chmod(directory, 0o700)
+    # Each file is written to a temporary name (0600) and renamed into place, so a
+    # link planted at a kit file's name is replaced, never written through.
+    write_atomically(directory / "id_ed25519", key.private_path.read_text(encoding="utf-8"))
     write_atomically(directory / "id_ed25519.pub", key.public_key + "\n")
     known = [f"{host_key_alias(record.exercise, team.team, host)} {public}"
              for host, public in sorted(host_keys.items())]
@@ -41,8 +56,41 @@ def write_kit(directory: Path, record: ExerciseRecord, team: TeamRange, key: Tea
     write_atomically(directory / "README.md", _readme(record, team, user))
     if password:
         write_atomically(directory / "password", password + "\n")
-        os.chmod(directory / "password", 0o600)
     return config
+
+
+def check_kit_folder(directory: Path, record: ExerciseRecord, team: TeamRange,
+                     force: bool) -> bool:
+    """Whether the folder is new, empty or this team's own kit (its mode is then
+    rangectl's to set); refuse any other folder unless `force`."""
+    if not directory.exists():
+        return True
+    if not directory.is_dir():
+        raise InvalidInputError(f"{directory} is not a folder",
+                                "give the kit a new or empty folder: -o DIR")
+    entries = sorted(entry.name for entry in directory.iterdir())
+    if not entries or _is_kit_of(directory / "ssh_config", record, team):
+        return True
+    if force:
+        return False
+    clashes = [name for name in KIT_FILES if name in entries]
+    what = (f"files a kit would overwrite ({', '.join(clashes)})" if clashes
+            else f"{len(entries)} other file(s)")
+    raise InvalidInputError(
+        f"{directory} is not a kit of team '{team.team}' of exercise '{record.exercise}' "
+        f"and holds {what}",
+        "write the kit to a new or empty folder (-o DIR), or add --force to overwrite "
+        f"the kit's files there ({', '.join(KIT_FILES)})")
+
+
+def _is_kit_of(config: Path, record: ExerciseRecord, team: TeamRange) -> bool:
+    """Whether `config` is the ssh_config rangectl wrote for this team and exercise."""
+    if config.is_symlink() or not config.is_file():
+        return False
+    with config.open(encoding="utf-8", errors="replace") as stream:
+        first = stream.readline().rstrip("\n")
+    return (first.startswith(f"# Access kit of team {team.team} (")
+            and first.endswith(f"), exercise {record.exercise}."))
 
 
 def reachable_hosts(team: TeamRange) -> list[str]:

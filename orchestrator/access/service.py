@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from orchestrator.access.keys import ensure_team_key, key_directory
-from orchestrator.access.kit import write_kit
+from orchestrator.access.kit import check_kit_folder, write_kit
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.plan.model import TeamRange
 from orchestrator.runtime.backend import RangeBackend
@@ -48,15 +48,18 @@ def host_keys(backend: RangeBackend, exercise: str, team: TeamRange,
 
 
 def make_kit(backend: RangeBackend, state: ExerciseState, team: str,
-             directory: Path | None) -> Path:
-    """Write the team's kit (default: inside the exercise's state); return its ssh_config."""
+             directory: Path | None, force: bool = False) -> Path:
+    """Write the team's kit (default: inside the exercise's state, which is rangectl's
+    own folder to overwrite); return its ssh_config."""
     record = state.load_record()
     planned = team_range(state, team)
     key = ensure_team_key(state, record.exercise, team)
     target = directory or key_directory(state, team) / "kit"
+    force = force or directory is None
+    check_kit_folder(target.resolve(), record, planned, force)  # before asking the engine
     password = _trainee_password(state, team)
     return write_kit(target, record, planned, key, host_keys(backend, record.exercise, planned),
-                     password=password)
+                     password=password, force=force)
 
 
 def _trainee_password(state: ExerciseState, team: str) -> str | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from orchestrator.access.service import make_kit, team_range
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.deploy import resolve_exercise
@@ -21,15 +22,19 @@ from orchestrator.state import ExerciseState
 @click.argument("team")
 @click.option("-o", "--out", "out", type=click.Path(path_type=Path),
               help="Folder for the kit (default: ./access-TEAM).")
-@click.option("--exercise", help="Exercise id (default: the only one).")
-def access_command(team: str, out: Path | None, exercise: str | None) -> None:
+@EXERCISE_OPTION
+@click.option("--force", is_flag=True,
+              help="Write into a folder that is not this team's kit, overwriting files "
+                   "with the kit's names (ssh_config, id_ed25519...).")
+def access_command(team: str, out: Path | None, exercise: str | None, force: bool) -> None:
     """Write TEAM's access kit: ssh_config (bastion as ProxyJump), key, host keys, README.
 
-    Hand the folder to the team's trainees: `ssh -F DIR/ssh_config HOST`.
+    Hand the folder to the team's trainees: `ssh -F DIR/ssh_config HOST`. The
+    folder must be new, empty, or an earlier kit of the same team (refreshed).
     """
     backend = DockerBackend()
     state = ExerciseState(resolve_exercise(backend, exercise))
-    config = make_kit(backend, state, team, out or Path(f"access-{team}"))
+    config = make_kit(backend, state, team, out or Path(f"access-{team}"), force)
     stderr.print(line((f"wrote the access kit of team {team}", "green"), f" to {config.parent}"))
     stderr.print(line(f"  connect with: ssh -F {config} HOST  (it holds the team's private key)"))
 
@@ -37,7 +42,7 @@ def access_command(team: str, out: Path | None, exercise: str | None) -> None:
 @click.command("connect")
 @click.argument("team")
 @click.argument("host", required=False, default="bastion")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 def connect_command(team: str, host: str, exercise: str | None) -> None:
     """Open a shell on HOST (default: the bastion) of TEAM's range, through its bastion."""
     ssh = shutil.which("ssh")

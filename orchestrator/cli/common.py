@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -15,8 +16,25 @@ from orchestrator.errors import InvalidInputError
 from orchestrator.images.catalog import known_images, known_roles
 from orchestrator.scenario.loader import LoadedScenario, load_scenario
 from orchestrator.scenario.references import ReferenceContext
+from orchestrator.state import check_exercise_id
 
 OUTPUT_CHOICE = click.Choice(["table", "json"])
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
+
+
+def _exercise_id(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    return None if value is None else check_exercise_id(value)
+
+
+def exercise_option(
+    help_text: str = "Exercise id (default: the only one).",
+) -> Callable[[Decorated], Decorated]:
+    """`--exercise ID`, checked as it is parsed: an id names a folder of the state
+    directory, so `..`, `/etc` or an empty id stop here, before any command acts."""
+    return click.option("--exercise", callback=_exercise_id, help=help_text)
+
+
+EXERCISE_OPTION = exercise_option()
 
 
 def load(path: Path) -> LoadedScenario:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.cli.scored import record_event
@@ -17,8 +18,6 @@ from orchestrator.errors import InvalidInputError
 from orchestrator.exercise.run_lock import engine_running
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
-
-EXERCISE = click.option("--exercise", help="Exercise id (default: the only one).")
 
 
 def _request(exercise: str | None, kind: str, team: str | None = None, **data: str) -> str:
@@ -34,7 +33,7 @@ def _control_command(name: str, kind: str, summary: str) -> click.Command:
     """A command that only asks the running exercise to do one thing."""
 
     @click.command(name, help=summary)
-    @EXERCISE
+    @EXERCISE_OPTION
     def command(exercise: str | None) -> None:
         stderr.print(line(f"asked exercise {_request(exercise, kind)} to {name}"))
 
@@ -52,7 +51,7 @@ stop_command = _control_command(
 @click.command("inject")
 @click.argument("name")
 @click.option("--team", required=True, help="The team whose range it is fired at.")
-@EXERCISE
+@EXERCISE_OPTION
 def inject_command(name: str, team: str, exercise: str | None) -> None:
     """Fire inject NAME at TEAM now, by hand (recorded as a white-cell action)."""
     state_name = _request(exercise, "control.inject", inject=name, team=team)

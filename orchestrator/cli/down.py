@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import console, line
 from orchestrator.cli.progress import TeamProgress
@@ -13,7 +14,7 @@ from orchestrator.state import ExerciseState
 
 
 @click.command("down")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--purge", is_flag=True, help="Also delete the exercise's data (events, reports).")
 @click.option("--max-workers", type=click.IntRange(1, 64), default=8, show_default=True)
 def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:

@@ -10,6 +10,7 @@ from rich.table import Table
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import cells, console
 from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.scenario.types import is_name
 from orchestrator.state import ExerciseState, known_exercises
 
 
@@ -20,14 +21,15 @@ def exercises_command(output: str) -> None:
     on_engine = DockerBackend().exercises()
     rows: list[dict[str, Any]] = []
     for exercise in sorted(set(known_exercises()) | set(on_engine)):
-        state = ExerciseState(exercise)
-        record = state.load_record() if state.exists() else None
+        # An engine label that is not a valid id has no state folder to look in.
+        state = ExerciseState(exercise) if is_name(exercise) else None
+        record = state.load_record() if state and state.exists() else None
         rows.append({
             "exercise": exercise,
             "scenario": record.scenario_name if record else "?",
             "teams": list(record.teams) if record else list(on_engine.get(exercise, [])),
             "on_engine": exercise in on_engine,
-            "state_dir": str(state.directory) if record else None,
+            "state_dir": str(state.directory) if state and record else None,
         })
     if output == "json":
         print_json(rows)

@@ -6,7 +6,7 @@ import click
 from rich.table import Table
 
 from orchestrator.access.logins import collect_logins
-from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.cli.common import EXERCISE_OPTION, OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import cells, console, line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.events.store import EventStore
@@ -15,7 +15,7 @@ from orchestrator.state import ExerciseState
 
 
 @click.command("logins")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--team", help="Only this team.")
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
 def logins_command(exercise: str | None, team: str | None, output: str) -> None:

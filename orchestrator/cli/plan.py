@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from orchestrator.cli.common import OUTPUT_CHOICE, load, print_json, split_teams
+from orchestrator.cli.common import OUTPUT_CHOICE, exercise_option, load, print_json, split_teams
 from orchestrator.cli.output import cells, console, line
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.scenario.model import parse_pool
@@ -24,7 +24,7 @@ def _pool(_ctx: click.Context, _param: click.Parameter, value: str | None) -> st
 
 
 TEAMS_OPTION = click.option("--teams", help="Comma-separated team ids (default: all).")
-EXERCISE_OPTION = click.option("--exercise", help="Exercise id (default: the scenario's name).")
+EXERCISE_OPTION = exercise_option("Exercise id (default: the scenario's name).")
 POOL_OPTION = click.option("--pool", callback=_pool, envvar="RANGECTL_POOL",
                            help="Private IPv4 pool for subnets (default: the scenario's, "
                                 "else 10.128.0.0/12).")

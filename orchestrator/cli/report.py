@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.cli.scored import read_events, scored_exercise
@@ -30,7 +31,7 @@ def _format(given: str | None, output: str | None) -> str:
 
 
 @click.command("report")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--format", "form", type=click.Choice(FORMATS),
               help="html (default; one self-contained file), md or json.")
 @click.option("--output", "-o", "output",

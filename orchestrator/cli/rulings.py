@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.cli.scored import read_events, record_event, scored_exercise
@@ -26,7 +27,6 @@ from scoring.report.document import exercise_status
 from scoring.scoreboard import score_exercise
 
 SHOWN = 12  # known names listed in a hint, at most
-EXERCISE = click.option("--exercise", help="Exercise id (default: the only one).")
 REASON = click.option("--reason", required=True,
                       help="Why, in one line; shown in the ledger and the report.")
 
@@ -83,7 +83,7 @@ def void_group() -> None:
 @click.argument("name")
 @click.option("--team", help="Only this team's copy (default: every team's).")
 @REASON
-@EXERCISE
+@EXERCISE_OPTION
 def void_inject(name: str, team: str | None, reason: str, exercise: str | None) -> None:
     """Void inject NAME: its defence and detection lines count nothing."""
     state, plan = scored_exercise(exercise)
@@ -97,7 +97,7 @@ def void_inject(name: str, team: str | None, reason: str, exercise: str | None) 
 @click.argument("report_id", metavar="ID")
 @click.option("--team", help="The team that filed it (needed only if two teams used the id).")
 @REASON
-@EXERCISE
+@EXERCISE_OPTION
 def void_report(report_id: str, team: str | None, reason: str, exercise: str | None) -> None:
     """Void incident report ID: judged as if never filed (no points, no penalty)."""
     state, plan = scored_exercise(exercise)
@@ -122,7 +122,7 @@ def void_report(report_id: str, team: str | None, reason: str, exercise: str | N
 @click.option("--team", help="Only this team (default: every team).")
 @click.option("--check", help="Only this check, as HOST/SERVICE (default: every check).")
 @REASON
-@EXERCISE
+@EXERCISE_OPTION
 def void_checks(start: str, end: str, team: str | None, check: str | None, reason: str,
                 exercise: str | None) -> None:
     """Void the check results of a window: no availability points, no outage penalty."""
@@ -146,7 +146,7 @@ def void_checks(start: str, end: str, team: str | None, check: str | None, reaso
               help="A penalty rule the scenario lists under scoring.penalties.")
 @click.option("--at", "at", help="Exercise time it happened (default: now in the exercise).")
 @REASON
-@EXERCISE
+@EXERCISE_OPTION
 def penalize_command(team: str, rule: str, at: str | None, reason: str,
                      exercise: str | None) -> None:
     """Take a penalty rule's points from TEAM (white cell), with the reason."""

@@ -11,6 +11,7 @@ from rich.live import Live
 from rich.table import Table
 
 from orchestrator.baseline import wait_until_ready
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import cells, console, line
 from orchestrator.deploy import resolve_exercise
@@ -26,7 +27,7 @@ from orchestrator.state import ExerciseState
 
 
 @click.command("run")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--speed", type=click.FloatRange(0.01, 10_000), default=1.0, show_default=True,
               help="Run the clock this many times faster (rehearsals: --speed 60).")
 def run_command(exercise: str | None, speed: float) -> None:

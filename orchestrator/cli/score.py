@@ -12,6 +12,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.output import cell, console, line
 from orchestrator.cli.scored import EventFollower
 from scoring.report.document import exercise_status
@@ -44,7 +45,7 @@ def scoreboard_view(document: dict[str, Any]) -> Group:
 
 
 @click.command("score")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--output", "-o", "output", type=click.Choice(["table", "json"]), default="table")
 @click.option("--watch", is_flag=True, help="Keep the scoreboard live until Ctrl-C.")
 @click.option("--interval", type=click.FloatRange(0.2, 3600), default=2.0, show_default=True,

@@ -1,13 +1,18 @@
-"""`rangectl serve`: the live scoreboard page for instructors, on 127.0.0.1."""
+"""`rangectl serve`: the live scoreboard page for instructors, on 127.0.0.1.
+
+On any other address it requires a token printed at start (scoring/live.py
+checks it, and every request's Host header)."""
 
 from __future__ import annotations
 
+import ipaddress
+import secrets
 import threading
 from typing import Any
 
 import click
 
-from orchestrator.cli.common import check_bind
+from orchestrator.cli.common import EXERCISE_OPTION, check_bind
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.cli.scored import EventFollower
@@ -33,18 +38,25 @@ class LiveReport:
 
 
 @click.command("serve")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--port", type=click.IntRange(0, 65535), default=8800, show_default=True,
               help="TCP port (0: any free port).")
 @click.option("--bind", "bind_address", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback is shown to the network.")
 def serve_command(exercise: str | None, port: int, bind_address: str) -> None:
-    """Serve a live scoreboard page that updates itself as the exercise runs."""
-    check_bind(bind_address, "the scoreboard will be served on {address}: anyone who can "
-               "reach this machine there can read the scores.")
+    """Serve a live scoreboard page that updates itself as the exercise runs.
+
+    On an address other than loopback the page needs a token, made anew at each
+    start and printed in the URL: whoever can reach the address but was not
+    given the URL reads nothing.
+    """
+    check_bind(bind_address, "the scoreboard will be served on {address}: anyone given "
+               "the URL below (it holds an access token) can read the scores.")
+    token = None if ipaddress.IPv4Address(bind_address).is_loopback \
+        else secrets.token_urlsafe(24)
     live = LiveReport(exercise)
     try:
-        server = LiveServer(live.snapshot, bind=bind_address, port=port).start()
+        server = LiveServer(live.snapshot, bind=bind_address, port=port, token=token).start()
     except OSError as exc:
         raise InvalidInputError(f"cannot listen on {bind_address}:{port}: {exc.strerror}",
                                 "choose another --port (0 picks a free one)") from None

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from orchestrator.cli.common import OUTPUT_CHOICE, print_json
+from orchestrator.cli.common import EXERCISE_OPTION, OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import cell, console, line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.runtime.docker.backend import DockerBackend
@@ -15,7 +15,7 @@ from orchestrator.state import ExerciseState
 
 
 @click.command("status")
-@click.option("--exercise", help="Exercise id (default: the only one).")
+@EXERCISE_OPTION
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
 def status_command(exercise: str | None, output: str) -> None:
     """Show each team's hosts: state, addresses; planned hosts that are missing too."""

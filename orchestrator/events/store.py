@@ -8,7 +8,9 @@ it had recorded; scores and reports are computed from these events alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -30,6 +32,16 @@ CREATE INDEX IF NOT EXISTS events_kind ON events (kind, seq);
 """
 
 
+def _make_private(path: Path) -> None:
+    """Create the database 0600 before SQLite opens it (SQLite would create it 0644,
+    and its -wal and -shm files after it), and make an older one private again."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # not ours: leave it
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, 0o600)
+
+
 @dataclass(frozen=True)
 class Event:
     seq: int
@@ -44,7 +56,8 @@ class EventStore:
     """Append and read one exercise's events; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_private(path)
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)

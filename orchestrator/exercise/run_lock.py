@@ -12,7 +12,7 @@ from orchestrator.state import ExerciseState
 
 
 def _path(state: ExerciseState) -> Path:
-    state.directory.mkdir(parents=True, exist_ok=True)
+    state.create()
     return state.directory / "engine.lock"
 
 

@@ -43,13 +43,15 @@ class PlannedHost(PlanModel):
     image: str
     addresses: dict[str, str]  # network name -> address
     aliases: tuple[str, ...]
-    capabilities: tuple[str, ...]
+    capabilities: tuple[str, ...]  # the whole set: every other capability is dropped
     memory_bytes: int
     cpus: float
     pids: int
     labels: dict[str, str]
     routes: tuple[PlannedRoute, ...] = ()
     sysctls: dict[str, str] = {}
+    no_new_privileges: bool = True  # off only where people must sudo (range hosts)
+    read_only: bool = False  # root file system read-only (scratch folders in memory)
 
 
 class PlannedStep(PlanModel):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -37,6 +36,7 @@ from orchestrator.plan.templates import (
 )
 from orchestrator.scenario.model import Host, Inject, Placement, Scenario, Service, Team
 from orchestrator.scenario.references import inject_offsets
+from orchestrator.scenario.types import NAME_HINT, is_name
 from orchestrator.scenario.yaml_source import PathKey
 
 LABEL = "rangectl"
@@ -45,7 +45,6 @@ ACCESS_PREFIX = 28
 FIRST_DYNAMIC_HOST = 10
 # rangectl's own hosts take the last usable addresses of each subnet they join.
 OWN_HOST_OFFSETS = {"bastion": 1, "scorebot": 2, "red": 3}
-_EXERCISE_ID = re.compile(r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$")
 
 
 class TemplateProblemsError(InvalidInputError):
@@ -66,11 +65,8 @@ def plan_exercise(
 ) -> Plan:
     """The plan for `teams` (default: all) of `scenario`, as exercise `exercise`."""
     exercise_id = exercise or scenario.name
-    if not _EXERCISE_ID.match(exercise_id):
-        raise InvalidInputError(
-            f"'{exercise_id}' is not a valid exercise id",
-            "use lower-case letters, digits and '-', starting with a letter (max 32)",
-        )
+    if not is_name(exercise_id):
+        raise InvalidInputError(f"{exercise_id!r} is not a valid exercise id", NAME_HINT)
     chosen = _choose_teams(scenario, teams)
     pool_network = ipaddress.IPv4Network(pool or scenario.addressing.pool)
     allocator = SubnetAllocator(pool_network, (ipaddress.IPv4Network(r) for r in reserved))
@@ -226,6 +222,10 @@ def _planned_host(
         image=f"rangectl/{image}", addresses=addresses,
         aliases=host.aliases if host else (),
         capabilities=_capabilities(role, host),
+        # Trainees sudo on range hosts, which no-new-privileges would forbid; rangectl's
+        # own hosts run nothing set-id. Red and the scorebot keep nothing on disk.
+        no_new_privileges=role != "range",
+        read_only=role in ("red", "scorebot"),
         memory_bytes=resources.memory if resources else 256 * 1024 * 1024,
         cpus=resources.cpus if resources else 0.5,
         pids=resources.pids if resources else 256,
@@ -233,16 +233,32 @@ def _planned_host(
     )
 
 
+# What each kind of host needs once Docker's default capabilities are all dropped,
+# found by taking them away one at a time (docs/runtime.md has the measurements).
+# sshd (bastion, and every range host) and provisioning over `docker exec`:
+# useradd writes /etc/shadow (CHOWN) and chowns the home (FOWNER); the trainees'
+# .ssh folders are theirs (DAC_OVERRIDE to write into them); sshd changes user
+# (SETUID, SETGID), chroots its pre-auth child (SYS_CHROOT), ends it (KILL) and
+# writes the audit record a terminal session needs (AUDIT_WRITE).
+SSHD_CAPABILITIES = frozenset({"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL",
+                               "SETGID", "SETUID", "SYS_CHROOT"})
+# Range hosts are the blue team's machines, administered with sudo: sshd's set, plus
+# keeping set-id bits as administrators do (FSETID) and their own routes and firewall
+# (NET_ADMIN). Not MKNOD, SETFCAP, SETPCAP, NET_RAW (ping uses ICMP sockets), nor
+# NET_BIND_SERVICE: every container may bind low ports (a sysctl, Docker's default).
+RANGE_CAPABILITIES = SSHD_CAPABILITIES | {"FSETID", "NET_ADMIN"}
+OWN_CAPABILITIES: dict[str, frozenset[str]] = {
+    "bastion": SSHD_CAPABILITIES,
+    "red": frozenset({"NET_ADMIN", "NET_RAW"}),  # routes through routers; nmap's raw scans
+    "scorebot": frozenset(),  # checks connect out and run dig: no privilege at all
+}
+
+
 def _capabilities(role: HostRole, host: Host | None) -> tuple[str, ...]:
-    """Range hosts and red manage their own routes and firewall (NET_ADMIN), as blue
-    teams do on real machines; red also crafts packets (NET_RAW). Isolation never rests
-    on these: it is enforced outside the containers."""
-    wanted = set(host.capabilities) if host else set()
-    if role in ("range", "red"):
-        wanted.add("NET_ADMIN")
-    if role == "red":
-        wanted.add("NET_RAW")
-    return tuple(sorted(wanted))
+    """The host's whole capability set: its kind's, plus what the scenario lists for it.
+    Isolation never rests on these: it is enforced outside the containers."""
+    base = RANGE_CAPABILITIES if role == "range" else OWN_CAPABILITIES[role]
+    return tuple(sorted(base | set(host.capabilities if host else ())))
 
 
 def _render(

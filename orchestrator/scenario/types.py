@@ -106,9 +106,12 @@ Bytes = Annotated[
 ]
 """A size, held as bytes."""
 
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$"
+NAME_HINT = "use lower-case letters, digits and '-', starting with a letter, 1-32 long"
+
 Name = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$|^[a-z]$"),
+    StringConstraints(pattern=NAME_PATTERN),
     Field(description="lower-case letters, digits and '-', starting with a letter, 1-32 long"),
 ]
 """A name that becomes part of container names and host names (a DNS label)."""
@@ -145,6 +148,12 @@ DisplayText = Annotated[
                              "pattern": r"^[^\u0000-\u001f\u007f-\u009f]+$"}),
 ]
 """Text shown to people and written into generated files: one printable line."""
+
+def is_name(value: str) -> bool:
+    """Whether `value` follows the Name rule. Exercise ids follow it too: an id becomes a
+    folder under the state directory and a Docker label, so '..', '/etc' or '' must never
+    get that far."""
+    return re.fullmatch(NAME_PATTERN, value) is not None
 
 Technique = Annotated[
     str,

@@ -21,11 +21,25 @@ from orchestrator.runtime.events import Action
 
 CONFIG_LABEL = "rangectl.config"
 SSH_PORT = 22
+# Every container starts from no capability at all and gets only its plan's set.
+CAP_DROP = ["ALL"]
+# Any process may bind a port below 1024 inside its own network namespace (Docker's
+# default since 20.10, made explicit), so no host needs NET_BIND_SERVICE for that.
+BASE_SYSCTLS = {"net.ipv6.conf.all.disable_ipv6": "1",
+                "net.ipv4.ip_unprivileged_port_start": "0"}
+# A read-only host still needs scratch space: Ansible's and Mitogen's temporary files
+# (in /root and /tmp), and what tools write as they run. In memory, gone at restart.
+SCRATCH = {"/tmp": "size=64m", "/var/tmp": "size=16m", "/run": "size=8m",
+           "/root": "size=16m"}
 
 
 def config_hash(host: PlannedHost, image_id: str, published: PublishedPort | None) -> str:
+    """Everything the container is made from; a change (a new hardening rule too)
+    makes `up` recreate it."""
     document = {"host": host.model_dump(mode="json"), "image": image_id,
-                "published": [published.address, published.port] if published else None}
+                "published": [published.address, published.port] if published else None,
+                "runtime": {"cap_drop": CAP_DROP, "sysctls": BASE_SYSCTLS,
+                            "scratch": SCRATCH if host.read_only else None}}
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -68,13 +82,17 @@ def _create(
     aliases = [host.hostname, *host.aliases]
     host_config = api.create_host_config(
         network_mode=networks[first_name],
+        cap_drop=CAP_DROP,
         cap_add=list(host.capabilities) or None,
+        security_opt=["no-new-privileges:true"] if host.no_new_privileges else None,
+        read_only=host.read_only,
+        tmpfs=SCRATCH if host.read_only else None,
         mem_limit=host.memory_bytes,
         nano_cpus=int(host.cpus * 1_000_000_000),
         pids_limit=host.pids,
         restart_policy={"Name": "unless-stopped"},
         port_bindings={SSH_PORT: (published.address, published.port)} if published else None,
-        sysctls={"net.ipv6.conf.all.disable_ipv6": "1", **host.sysctls},
+        sysctls={**BASE_SYSCTLS, **host.sysctls},
     )
     networking = api.create_networking_config({
         networks[first_name]: api.create_endpoint_config(ipv4_address=first_address,
