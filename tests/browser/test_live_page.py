@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import urllib.request
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from orchestrator.cli.serve import LiveReport
 from orchestrator.events.store import EventStore
 from scoring.live import LiveServer
 from tests.browser.chromium import Chromium
-from tests.e2e.cli import RANGECTL
+from tests.e2e.cli import RANGECTL, serving
 from tests.unit.scoring.golden import golden_exercise
 
 TOTAL = "document.querySelector('#standings tr[data-team={team}] td.total')?.textContent"
@@ -64,18 +63,10 @@ def test_the_page_shows_the_scoreboard_and_updates_itself(
 
 
 def test_rangectl_serve_listens_on_loopback_and_agrees_with_score(state_dir: Path) -> None:
-    process = subprocess.Popen([str(RANGECTL), "serve", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), url
-        with urllib.request.urlopen(url + "scoreboard.json", timeout=10) as answer:
+    with serving(None) as served:
+        assert served.url.startswith("http://127.0.0.1:"), served.url
+        with urllib.request.urlopen(served.url + "scoreboard.json", timeout=10) as answer:
             view = json.load(answer)
         score = subprocess.run([str(RANGECTL), "score", "-o", "json"], capture_output=True,
                                text=True, check=True)
         assert view["standings"] == json.loads(score.stdout)["teams"]
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
-    assert process.returncode == 0

@@ -6,14 +6,18 @@ import json
 import os
 import secrets
 import subprocess
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from orchestrator.events.store import EventStore
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.runtime.events import ignore
-from tests.e2e.cli import rangectl
+from orchestrator.state import ExerciseState
+from tests.e2e.cli import RANGECTL, rangectl
 
 PROBE = """
 import json, socket, sys, concurrent.futures as cf
@@ -87,3 +91,34 @@ def wait_for_port(backend: DockerBackend, exercise: str, team: str, host: str,
     script = f"for i in $(seq 50); do nc -z 127.0.0.1 {port} && exit 0; sleep 0.2; done; exit 1"
     result = backend.exec(exercise, team, host, ["sh", "-c", script], timeout=15)
     assert result.exit_code == 0, f"{team}/{host}: nothing listens on {port}"
+
+
+def events(exercise: str, prefix: str) -> list[tuple[str | None, dict[str, object]]]:
+    store = EventStore(ExerciseState(exercise).events_path)
+    try:
+        return [(e.team, e.data) for e in store.read(prefix)]
+    finally:
+        store.close()
+
+
+@contextmanager
+def running(exercise: str, speed: str, stderr: int = subprocess.PIPE
+            ) -> Iterator[subprocess.Popen[bytes]]:
+    """`rangectl run` in the background; killed if the test leaves before it ends."""
+    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", speed],
+                               stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def wait_for_event(exercise: str, kind: str, process: subprocess.Popen[bytes],
+                   timeout: float = 120, **data: object) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(all(d.get(k) == v for k, v in data.items()) for _, d in events(exercise, kind)):
+        assert process.poll() is None, f"the run ended before {kind} {data}"
+        assert time.monotonic() < deadline, f"no {kind} {data} within {timeout} s"
+        time.sleep(0.1)

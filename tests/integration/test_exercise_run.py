@@ -8,17 +8,15 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from orchestrator.events.store import EventStore
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
 from tests.conftest import SCENARIOS
-from tests.e2e.cli import RANGECTL, rangectl
-from tests.integration.conftest import deployed, unique_exercise
+from tests.e2e.cli import rangectl
+from tests.integration.conftest import deployed, events, running, unique_exercise, wait_for_event
 
 pytestmark = pytest.mark.docker
 
@@ -28,42 +26,11 @@ def exercise(backend: DockerBackend) -> Iterator[str]:
     yield from deployed(backend, SCENARIOS / "quickstart.yml", unique_exercise("run"))
 
 
-def events(exercise: str, prefix: str) -> list[tuple[str | None, dict[str, object]]]:
-    store = EventStore(ExerciseState(exercise).events_path)
-    try:
-        return [(e.team, e.data) for e in store.read(prefix)]
-    finally:
-        store.close()
-
-
 def fresh_events(exercise: str) -> None:
     """Forget earlier runs of the exercise (the range itself stays up)."""
     path = ExerciseState(exercise).events_path
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
-
-
-@contextmanager
-def running(exercise: str, speed: str, stderr: int = subprocess.PIPE
-            ) -> Iterator[subprocess.Popen[bytes]]:
-    """`rangectl run` in the background; killed if the test leaves before it ends."""
-    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", speed],
-                               stdout=subprocess.DEVNULL, stderr=stderr)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def wait_for_event(exercise: str, kind: str, process: subprocess.Popen[bytes],
-                   timeout: float = 120, **data: object) -> None:
-    deadline = time.monotonic() + timeout
-    while not any(all(d.get(k) == v for k, v in data.items()) for _, d in events(exercise, kind)):
-        assert process.poll() is None, f"the run ended before {kind} {data}"
-        assert time.monotonic() < deadline, f"no {kind} {data} within {timeout} s"
-        time.sleep(0.1)
 
 
 def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(

@@ -10,9 +10,6 @@ scoring fixture stands in for a recorded exercise.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,7 @@ from scoring.incidents import MAX_BYTES, IncidentReport, ReportError, parse_repo
 from scoring.live import live_view
 from scoring.report.document import build_report
 from scoring.report.render import render
-from tests.e2e.cli import RANGECTL, rangectl
+from tests.e2e.cli import rangectl, serving
 from tests.unit.scoring.golden import golden_events, golden_exercise, golden_plan, with_event
 
 GOOD = {"id": "1795560000-abcd", "reporter": "blue", "host": "files",
@@ -141,19 +138,11 @@ def test_score_and_report_run_on_a_store_with_hostile_reports(hostile_state: Pat
 
 @pytest.mark.timeout(60)
 def test_serve_starts_on_a_store_with_hostile_reports(hostile_state: Path) -> None:
-    process = subprocess.Popen([str(RANGECTL), "serve", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "RANGECTL_STATE_DIR": str(hostile_state)})
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://127.0.0.1:"), url
-        with urllib.request.urlopen(url + "scoreboard.json", timeout=10) as answer:
+    with serving(hostile_state) as served:
+        assert served.url.startswith("http://127.0.0.1:"), served.url
+        with urllib.request.urlopen(served.url + "scoreboard.json", timeout=10) as answer:
             view = json.load(answer)
         assert {t["team"]: t["total"] for t in view["standings"]} == TOTALS
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
 
 
 def report_json(state_dir: Path) -> dict[str, Any]:

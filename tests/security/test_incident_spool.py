@@ -14,9 +14,7 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,10 +22,9 @@ import pytest
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.incidents import IncidentCollector
 from orchestrator.runtime.docker.backend import DockerBackend
-from orchestrator.state import ExerciseState
 from tests.conftest import SCENARIOS
-from tests.e2e.cli import RANGECTL, rangectl
-from tests.integration.conftest import deployed, unique_exercise
+from tests.e2e.cli import rangectl
+from tests.integration.conftest import deployed, events, running, unique_exercise, wait_for_event
 
 SPOOL = "/var/spool/rangectl/incidents"
 GOOD = '{"host": "files", "technique": "T1110.001", "summary": "ssh password guessing"}'
@@ -156,35 +153,6 @@ def as_root(backend: DockerBackend, exercise: str, team: str, script: str) -> st
     return backend.exec(exercise, team, "bastion", ["sh", "-c", script], timeout=30).output
 
 
-def events(exercise: str, kind: str) -> list[tuple[str | None, dict[str, object]]]:
-    store = EventStore(ExerciseState(exercise).events_path)
-    try:
-        return [(e.team, e.data) for e in store.read(kind)]
-    finally:
-        store.close()
-
-
-@contextmanager
-def running(exercise: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`rangectl run` at speed 5 in the background; killed if the test leaves early."""
-    process = subprocess.Popen([str(RANGECTL), "run", "--exercise", exercise, "--speed", "5"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def wait_until_fired(exercise: str, inject: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while not any(data.get("inject") == inject for _, data in events(exercise, "inject.fired")):
-        assert process.poll() is None, "the run ended before the inject fired"
-        assert time.monotonic() < deadline, f"{inject} did not fire within 120 s"
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def exercise(backend: DockerBackend) -> Iterator[str]:
     yield from deployed(backend, SCENARIOS / "quickstart.yml", unique_exercise("spool"))
@@ -211,8 +179,8 @@ def test_hostile_spool_files_are_rejected_and_cannot_reach_root(
         backend: DockerBackend, exercise: str) -> None:
     as_trainee(backend, exercise, "tallinn", PLANTS)
     as_trainee(backend, exercise, "ottawa", ESCALATION)
-    with running(exercise) as process:
-        wait_until_fired(exercise, "ssh-password-guess", process)
+    with running(exercise, "5") as process:
+        wait_for_event(exercise, "inject.fired", process, inject="ssh-password-guess")
         readers = as_root(backend, exercise, "tallinn", "ps -eww -o user:20,args")
         filed = as_trainee(backend, exercise, "tallinn",
                            "incident --host files --technique T1110.001 --indicator 10.0.0.1 "

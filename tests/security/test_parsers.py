@@ -20,8 +20,7 @@ import json
 import socket
 import struct
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -42,6 +41,7 @@ from orchestrator.state import ExerciseState
 from scoring.checks.runner import run_all
 from tests.conftest import SCENARIOS
 from tests.e2e.cli import rangectl
+from tests.tcp_service import service
 from tests.unit.exercise.test_engine import HealthyRange, LineSession
 
 # -- sshd's log on the bastion ------------------------------------------------
@@ -150,29 +150,6 @@ def test_a_real_bastion_records_hostile_user_names_as_refusals(
 
 
 # -- the check runner's verdict on what a service answers ---------------------
-
-@contextmanager
-def service(answer: Callable[[socket.socket], None]) -> Iterator[int]:
-    """A tiny server on 127.0.0.1 that gives every connection `answer`; yields its port."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection, suppress(OSError):
-                answer(connection)
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        listener.close()
-
 
 def superscript_status(connection: socket.socket) -> None:
     connection.recv(4096)

@@ -9,14 +9,9 @@ browser), held a thread for every event stream anyone opened, and on
 from __future__ import annotations
 
 import http.client
-import os
-import signal
 import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -26,7 +21,7 @@ from orchestrator.cli.serve import LiveReport
 from scoring.live import LiveServer
 from tests.browser.chromium import Chromium
 from tests.browser.conftest import browser
-from tests.e2e.cli import RANGECTL
+from tests.e2e.cli import serving
 from tests.unit.scoring.golden import golden_exercise
 
 MAX_STREAMS = 32  # as docs/scoring.md promises
@@ -35,33 +30,10 @@ TOTAL = "document.querySelector('#standings tr[data-team=tallinn] td.total')?.te
 __all__ = ["browser"]
 
 
-@dataclass(frozen=True)
-class Served:
-    url: str
-    port: int
-
-
 @pytest.fixture
 def state_dir(tmp_path: Path) -> Path:
     golden_exercise(tmp_path)
     return tmp_path
-
-
-@contextmanager
-def serve(state_dir: Path, *args: str) -> Iterator[Served]:
-    """`rangectl serve --port 0 ARGS` in the background; stopped with Ctrl-C after."""
-    env = {**os.environ, "RANGECTL_STATE_DIR": str(state_dir)}
-    process = subprocess.Popen([str(RANGECTL), "serve", "--port", "0", *args], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        port = urlsplit(url).port
-        assert port, url
-        yield Served(url, port)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
 
 
 def get(port: int, path: str, host: str | None = None,
@@ -97,7 +69,7 @@ def open_stream(port: int) -> tuple[socket.socket, bytes]:
 
 
 def test_a_foreign_host_header_is_refused(state_dir: Path) -> None:
-    with serve(state_dir) as served:
+    with serving(state_dir) as served:
         port = served.port
         for host in (f"attacker.example:{port}", "attacker.example", f"localhost.evil:{port}",
                      f"127.0.0.1:{port + 1}"):
@@ -112,7 +84,7 @@ def test_a_foreign_host_header_is_refused(state_dir: Path) -> None:
 
 
 def test_event_streams_are_capped(state_dir: Path) -> None:
-    with serve(state_dir) as served, ExitStack() as streams:
+    with serving(state_dir) as served, ExitStack() as streams:
         for _ in range(MAX_STREAMS):
             client, received = open_stream(served.port)
             streams.callback(client.close)
@@ -127,7 +99,7 @@ def test_event_streams_are_capped(state_dir: Path) -> None:
 
 
 def test_a_server_off_loopback_requires_the_printed_token(state_dir: Path) -> None:
-    with serve(state_dir, "--bind", "0.0.0.0") as served:
+    with serving(state_dir, "--bind", "0.0.0.0") as served:
         token = parse_qs(urlsplit(served.url).query)["token"][0]
         assert len(token) >= 32
         port = served.port
@@ -154,7 +126,7 @@ def test_a_server_off_loopback_requires_the_printed_token(state_dir: Path) -> No
 
 
 def test_a_server_on_loopback_prints_no_token(state_dir: Path) -> None:
-    with serve(state_dir) as served:
+    with serving(state_dir) as served:
         assert "token" not in served.url
 
 

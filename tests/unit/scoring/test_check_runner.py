@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from scoring.checks.runner import run_all
+from tests.tcp_service import service
 
 
 class Page(BaseHTTPRequestHandler):
@@ -37,22 +38,8 @@ def web() -> Iterator[int]:
 
 @pytest.fixture(scope="module")
 def banner() -> Iterator[int]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")
-            connection.close()
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield listener.getsockname()[1]
-    listener.close()
+    with service(lambda connection: connection.sendall(b"SSH-2.0-OpenSSH_9.2\r\n")) as port:
+        yield port
 
 
 def closed_port() -> int:
