@@ -60,10 +60,10 @@ def serve_command(exercise: str | None, port: int, bind_address: str) -> None:
     except OSError as exc:
         raise InvalidInputError(f"cannot listen on {bind_address}:{port}: {exc.strerror}",
                                 "choose another --port (0 picks a free one)") from None
-    stderr.print(line(f"live scoreboard of exercise {live.follower.state.exercise}; "
-                      "Ctrl-C to stop"))
-    click.echo(server.url, nl=True)
-    try:
+    try:  # from the first line printed on, Ctrl-C is the way to stop: a clean exit
+        stderr.print(line(f"live scoreboard of exercise {live.follower.state.exercise}; "
+                          "Ctrl-C to stop"))
+        click.echo(server.url, nl=True)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
