@@ -47,10 +47,9 @@ class Payload:
 
     def data(self) -> dict[str, Any]:
         """The event's data, as the store serialises it (the envelope aside)."""
-        values = {field.name: getattr(self, field.name) for field in fields(self)
-                  if field.name not in ENVELOPE}
-        return {key: value for key, value in values.items()
-                if value is not None or key not in self.omitted_when_none}
+        values = ((field.name, getattr(self, field.name)) for field in fields(self))
+        return {key: value for key, value in values if key not in ENVELOPE
+                and (value is not None or key not in self.omitted_when_none)}
 
 
 # --- the clock --------------------------------------------------------------------
@@ -211,33 +210,37 @@ class ExerciseDeployed(Payload, kind="exercise.deployed",
 
 
 @dataclass(frozen=True, kw_only=True)
-class _HostDeployed(Payload):
+class HostDeployed(Payload):
+    """What `up` did to one host: a kind for each action the backend reports."""
+
     team: str
     host: str
 
 
-class HostCreated(_HostDeployed, kind="host.created", when="`up` created a host"): ...
+class HostCreated(HostDeployed, kind="host.created", when="`up` created a host"): ...
 
 
-class HostStarted(_HostDeployed, kind="host.started", when="`up` started a stopped host"): ...
+class HostStarted(HostDeployed, kind="host.started", when="`up` started a stopped host"): ...
 
 
-class HostRecreated(_HostDeployed, kind="host.recreated", when="`up` replaced a stale host"): ...
+class HostRecreated(HostDeployed, kind="host.recreated", when="`up` replaced a stale host"): ...
 
 
-class HostUnchanged(_HostDeployed, kind="host.unchanged", when="`up` found it as planned"): ...
+class HostUnchanged(HostDeployed, kind="host.unchanged", when="`up` found it as planned"): ...
 
 
 @dataclass(frozen=True, kw_only=True)
-class _NetworkDeployed(Payload):
+class NetworkDeployed(Payload):
+    """What `up` did to one network."""
+
     team: str
     network: str
 
 
-class NetworkCreated(_NetworkDeployed, kind="network.created", when="`up` created a network"): ...
+class NetworkCreated(NetworkDeployed, kind="network.created", when="`up` created a network"): ...
 
 
-class NetworkReused(_NetworkDeployed, kind="network.reused", when="`up` found it, same subnet"): ...
+class NetworkReused(NetworkDeployed, kind="network.reused", when="`up` found it, same subnet"): ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -310,30 +313,32 @@ class RequestRefused(Payload, kind="control.refused", when="the engine could not
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Ruling(_WhiteCell):
+class Ruling(_WhiteCell):
+    """A white-cell ruling after the fact: always with a reason."""
+
     team: str | None  # None: every team
     reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class InjectVoided(_Ruling, kind="void.inject", when="`rangectl void inject`"):
+class InjectVoided(Ruling, kind="void.inject", when="`rangectl void inject`"):
     inject: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReportVoided(_Ruling, kind="void.report", when="`rangectl void report`"):
+class ReportVoided(Ruling, kind="void.report", when="`rangectl void report`"):
     id: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class ChecksVoided(_Ruling, kind="void.checks", when="`rangectl void checks`"):
+class ChecksVoided(Ruling, kind="void.checks", when="`rangectl void checks`"):
     start: float
     end: float
     check: str | None  # HOST/SERVICE; None: every check
 
 
 @dataclass(frozen=True, kw_only=True)
-class PenaltyApplied(_Ruling, kind="penalty.applied", when="`rangectl penalize`"):
+class PenaltyApplied(Ruling, kind="penalty.applied", when="`rangectl penalize`"):
     rule: str
     t: float
 
