@@ -23,6 +23,12 @@ import yaml
 from orchestrator.baseline import wait_until_ready
 from orchestrator.deploy import bring_up
 from orchestrator.errors import RangectlError
+from orchestrator.events.kinds import (
+    CheckCompleted,
+    ExerciseStarted,
+    InjectCompleted,
+    TickCompleted,
+)
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import SystemClock
 from orchestrator.exercise.engine import ExerciseEngine
@@ -77,11 +83,11 @@ def measure(teams: int, directory: Path) -> dict[str, float]:
         engine.run(threading.Event())
         # The clock runs from the moment the exercise starts (after the engine has
         # started its scorebot and bastion sessions, with the clock held).
-        wall_start = _epoch(next(store.read("exercise.started")).time)
-        ticks = list(store.read("tick.completed"))
-        checks = list(store.read("check.completed"))
+        wall_start = _epoch(next(store.read(ExerciseStarted.kind)).time)
+        ticks = list(store.read(TickCompleted.kind))
+        checks = list(store.read(CheckCompleted.kind))
         fired: dict[str, list[float]] = {}
-        for event in store.read("inject.completed"):
+        for event in store.read(InjectCompleted.kind):
             fired.setdefault(event.data["inject"], []).append(float(event.data["started"]))
         store.close()
         # A tick's checks start at its scheduled moment plus the jitter; the tick event is

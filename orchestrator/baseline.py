@@ -13,6 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from orchestrator.errors import RuntimeFailureError
+from orchestrator.events.kinds import TeamNotReady, TeamReady
 from orchestrator.events.store import EventStore
 from orchestrator.plan.model import Plan, TeamRange
 from orchestrator.runtime.backend import RangeBackend
@@ -41,8 +42,8 @@ def wait_until_ready(backend: RangeBackend, plan: Plan, secrets: dict[str, dict[
             on_status(team, team_results)
             if all(result.result == CheckResult.OK for result in team_results):
                 ready[team] = round(time.monotonic() - started, 2)
-                store.append("team.ready", team=team, seconds=ready[team],
-                             checks=len(team_results))
+                store.record(TeamReady(team=team, seconds=ready[team],
+                                       checks=len(team_results)))
                 del waiting[team]
         if waiting and time.monotonic() - started + interval > timeout:
             break
@@ -52,9 +53,9 @@ def wait_until_ready(backend: RangeBackend, plan: Plan, secrets: dict[str, dict[
         failing = [f"team '{team}': {r.check_id} {r.result} ({r.detail})"
                    for team in waiting for r in latest.get(team, []) if r.result != CheckResult.OK]
         for team in waiting:
-            store.append("team.not_ready", team=team, failing=[
+            store.record(TeamNotReady(team=team, failing=tuple(
                 {"check": r.check_id, "result": r.result, "detail": r.detail}
-                for r in latest.get(team, []) if r.result != CheckResult.OK])
+                for r in latest.get(team, []) if r.result != CheckResult.OK)))
         raise RuntimeFailureError(
             f"not ready after {timeout:g}s: " + "; ".join(failing),
             "look at the host (rangectl status; docker logs), fix it, and run up again")

@@ -16,6 +16,17 @@ from typing import Any
 from orchestrator.access.keys import ensure_team_key, trainee_accounts
 from orchestrator.baseline import StatusSink, wait_until_ready
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.events.kinds import (
+    ExerciseDeployed,
+    HostCreated,
+    HostDeployed,
+    HostRecreated,
+    HostStarted,
+    HostUnchanged,
+    NetworkCreated,
+    NetworkDeployed,
+    NetworkReused,
+)
 from orchestrator.events.store import EventStore
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import Plan, plan_loaded
@@ -101,8 +112,8 @@ def bring_up(
     secrets = ensure_secrets(state, plan, loaded.scenario.secrets)
     store = EventStore(state.events_path)
     try:
-        store.append("exercise.deployed", teams=list(record.teams), created=report.created,
-                     recreated=report.recreated, started=report.started)
+        store.record(ExerciseDeployed(teams=tuple(record.teams), created=report.created,
+                                      recreated=report.recreated, started=report.started))
         clock = time.monotonic()
         provisioned = provision(loaded.scenario, plan, secrets, team_access(state, loaded, plan),
                                 store, state.directory / "ansible", watchers.tasks)
@@ -116,6 +127,14 @@ def bring_up(
     return UpResult(plan, record, report, provisioned, ready, seconds)
 
 
+# The event each action of a deployment is recorded as (the backend reports no other)
+_HOST_KINDS: dict[str, type[HostDeployed]] = {
+    "created": HostCreated, "started": HostStarted, "recreated": HostRecreated,
+    "unchanged": HostUnchanged}
+_NETWORK_KINDS: dict[str, type[NetworkDeployed]] = {
+    "created": NetworkCreated, "reused": NetworkReused}
+
+
 def _deploy_recorded(backend: RangeBackend, plan: Plan, published: dict[str, PublishedPort],
                      on_event: EventSink, max_workers: int,
                      state: ExerciseState) -> DeployReport:
@@ -125,9 +144,9 @@ def _deploy_recorded(backend: RangeBackend, plan: Plan, published: dict[str, Pub
     def record_event(event: RuntimeEvent) -> None:
         on_event(event)
         if isinstance(event, HostChanged):
-            store.append(f"host.{event.action}", team=event.team, host=event.host)
+            store.record(_HOST_KINDS[event.action](team=event.team, host=event.host))
         else:
-            store.append(f"network.{event.action}", team=event.team, network=event.network)
+            store.record(_NETWORK_KINDS[event.action](team=event.team, network=event.network))
 
     try:
         return backend.deploy(plan, published, record_event, max_workers)

@@ -23,6 +23,7 @@ from typing import Any
 import ansible_runner
 
 from orchestrator.errors import RuntimeFailureError
+from orchestrator.events import kinds
 from orchestrator.events.store import EventStore
 from orchestrator.images.catalog import project_root
 from orchestrator.inventory import inventory, inventory_yaml
@@ -97,8 +98,8 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
         task = str(data.get("task", "?"))
         counts["tasks"] += 1
         counts["changed"] += status == "changed"
-        store.append("host.task_finished", team=team.team, host=host, task=task,
-                     status=status, duration=data.get("duration"))
+        store.record(kinds.HostTaskFinished(team=team.team, host=host, task=task,
+                                            status=status, duration=data.get("duration")))
         if status in ("failed", "unreachable") and not data.get("ignore_errors"):
             message = str(result.get("msg") or result.get("stderr") or result)[:400]
             failures.append(f"team '{team.team}', host '{host}', task '{task}': {message}")
@@ -108,7 +109,7 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
     work_dir.mkdir(parents=True, exist_ok=True)
     hosts_file = _write_inventory(work_dir, inventory(scenario, plan, team, secrets, access,
                                                       _connection()))
-    store.append("team.provisioning_started", team=team.team)
+    store.record(kinds.TeamProvisioningStarted(team=team.team))
     runner = ansible_runner.run(
         private_data_dir=str(work_dir),
         project_dir=str(project_root() / "playbooks"),
@@ -123,13 +124,13 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
     )
     seconds = float(getattr(runner, "elapsed", 0) or 0)
     if failures or runner.status != "successful":
-        store.append("team.provisioning_failed", team=team.team, failures=failures)
+        store.record(kinds.TeamProvisioningFailed(team=team.team, failures=tuple(failures)))
         raise RuntimeFailureError(
             failures[0] if failures else f"team '{team.team}': Ansible ended {runner.status} "
                                          f"(rc {runner.rc}); see {work_dir}",
             "fix the cause and run `rangectl up` again; `rangectl down` removes the range")
-    store.append("team.provisioned", team=team.team, tasks=counts["tasks"],
-                 changed=counts["changed"])
+    store.record(kinds.TeamProvisioned(team=team.team, tasks=counts["tasks"],
+                                       changed=counts["changed"]))
     return TeamProvisioned(team.team, len(team.hosts), counts["tasks"], counts["changed"],
                            seconds)
 

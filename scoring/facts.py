@@ -17,6 +17,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from orchestrator.events.kinds import (
+    CheckCompleted,
+    ChecksVoided,
+    IncidentRejected,
+    IncidentReported,
+    InjectCompleted,
+    InjectFired,
+    InjectInterrupted,
+    InjectVoided,
+    PenaltyApplied,
+    ReportVoided,
+)
 from scoring.incidents import ReportError, stored_report
 
 
@@ -179,12 +191,12 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
     report_voids: list[ReportVoid] = []
     for event in sorted(events, key=lambda e: e.seq):
         data, team = event.data, event.team or ""
-        if event.kind == "check.completed":
+        if event.kind == CheckCompleted.kind:
             fact = CheckFact(team, f"{event.host}/{data['service']}", int(data["tick"]),
                              float(data["t"]), str(data["result"]),
                              str(data.get("detail", "")), event.seq, event.time)
             checks[(fact.team, fact.check, fact.tick)] = fact  # a re-run tick: the last counts
-        elif event.kind == "inject.fired":
+        elif event.kind == InjectFired.kind:
             firing = InjectFact(team, str(data["inject"]), float(data["t"]),
                                 str(data.get("technique", "")), str(data.get("target", "")),
                                 bool(data.get("manual")), event.seq, event.time)
@@ -192,23 +204,23 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
                 repeats.append(firing)
             else:
                 firings[(team, firing.inject)] = firing
-        elif event.kind in ("inject.completed", "inject.interrupted"):
+        elif event.kind in (InjectCompleted.kind, InjectInterrupted.kind):
             key = (team, str(data["inject"]))
             current = firings.get(key)
             if current is not None and current.outcome is None:
                 outcome = str(data.get("outcome", "interrupted"))
                 firings[key] = replace(current, outcome=outcome, ended_seq=event.seq,
                                        ended_time=event.time)
-        elif event.kind in ("incident.reported", "incident.rejected", "void.report"):
+        elif event.kind in (IncidentReported.kind, IncidentRejected.kind, ReportVoided.kind):
             _read_incident(event, team, reports, rejected, report_voids)
-        elif event.kind == "void.inject":
+        elif event.kind == InjectVoided.kind:
             inject_voids.append(InjectVoid(str(data["inject"]), event.team,
                                            str(data.get("reason", "")), event.seq))
-        elif event.kind == "void.checks":
+        elif event.kind == ChecksVoided.kind:
             check_voids.append(CheckVoid(float(data["start"]), float(data["end"]), event.team,
                                          data.get("check"), str(data.get("reason", "")),
                                          event.seq))
-        elif event.kind == "penalty.applied":
+        elif event.kind == PenaltyApplied.kind:
             penalties.append(ManualPenalty(team, str(data["rule"]), str(data.get("reason", "")),
                                            float(data.get("t", 0.0)), event.seq, event.time))
     return Facts(
@@ -223,12 +235,12 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
 def _read_incident(event: EventLike, team: str, reports: dict[tuple[str, str], ReportFact],
                    rejected: list[RejectedReport], voids: list[ReportVoid]) -> None:
     """An incident report (the first of an id counts), a rejected file, or a void."""
-    if event.kind == "void.report":
+    if event.kind == ReportVoided.kind:
         data = event.data if isinstance(event.data, dict) else {}
         voids.append(ReportVoid(event.team, str(data.get("id", "")),
                                 str(data.get("reason", "")), event.seq))
         return
-    read = _report(event, team) if event.kind == "incident.reported" \
+    read = _report(event, team) if event.kind == IncidentReported.kind \
         else _rejected(event, team)
     if isinstance(read, ReportFact):
         reports.setdefault((team, read.id), read)

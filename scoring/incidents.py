@@ -46,12 +46,6 @@ class IncidentReport:
     filed: str = ""
     id: str = ""
 
-    def to_event(self) -> dict[str, Any]:
-        """The report's fields as an `incident.reported` event holds them (host aside)."""
-        return {"id": self.id, "reporter": self.reporter, "technique": self.technique,
-                "indicators": list(self.indicators), "seen": self.seen, "filed": self.filed,
-                "summary": self.summary}
-
 
 def parse_report(text: str) -> IncidentReport:
     """The report in a file's text; ReportError says why it is refused.

@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+from orchestrator.events.kinds import ExerciseFinished, InjectFired
 from orchestrator.events.store import EventStore
 from orchestrator.state import ExerciseState
 
@@ -59,8 +60,8 @@ def report() -> None:
     store = EventStore(state.events_path)
     try:
         while pending and time.monotonic() < deadline:
-            fired = {e.data["inject"] for e in store.read("inject.fired") if e.team == "ottawa"}
-            finished = any(True for _ in store.read("exercise.finished"))
+            fired = {e.data["inject"] for e in store.read(InjectFired.kind) if e.team == "ottawa"}
+            finished = any(True for _ in store.read(ExerciseFinished.kind))
             for inject in [name for name in pending if name in fired]:
                 host, technique, summary = pending.pop(inject)
                 ssh("ottawa", "bastion", f"incident --host {host} --technique {technique} "

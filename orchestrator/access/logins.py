@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from orchestrator.events.kinds import BastionLogRead, TraineeLoggedIn, TraineeLoginRefused
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.backend import RangeBackend
 
@@ -33,7 +34,6 @@ _CLOSED = re.compile(rf"{_SSHD}(?:Connection closed|Disconnected) by authenticat
                      rf"{_USER} {_PEER} \[preauth\]")
 _TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$")
 MAX_LINE = 8192  # sshd's messages are shorter; a longer line is not one of them
-CURSOR = "bastion.log_read"
 
 
 def collect_logins(backend: RangeBackend, exercise: str, teams: list[str],
@@ -41,7 +41,7 @@ def collect_logins(backend: RangeBackend, exercise: str, teams: list[str],
     """Record the logins since the last read, for each team's bastion; return how many."""
     recorded = 0
     for team in teams:
-        cursors = [e.data["until"] for e in store.read(CURSOR) if e.team == team]
+        cursors = [e.data["until"] for e in store.read(BastionLogRead.kind) if e.team == team]
         cursor = cursors[-1] if cursors else ""
         since = _seconds(cursor) if cursor else None
         lines = [(stamp, text) for stamp, text in
@@ -50,37 +50,38 @@ def collect_logins(backend: RangeBackend, exercise: str, teams: list[str],
                  if stamp is not None and stamp > cursor]
         refused_ports: set[str] = set()
         for stamp, text in lines:
-            event = _login_event(text, refused_ports) if len(text) <= MAX_LINE else None
+            event = _login_event(text, team, stamp, refused_ports) \
+                if len(text) <= MAX_LINE else None
             if event is not None:
-                kind, data = event
-                store.append(kind, team=team, host="bastion", at=stamp, **data)
+                store.record(event)
                 recorded += 1
         if lines:
-            store.append(CURSOR, team=team, until=lines[-1][0])
+            store.record(BastionLogRead(team=team, until=lines[-1][0]))
     return recorded
 
 
-def _login_event(text: str, refused_ports: set[str]) -> tuple[str, dict[str, str]] | None:
+def _login_event(text: str, team: str, at: str,
+                 refused_ports: set[str]) -> TraineeLoggedIn | TraineeLoginRefused | None:
+    """The event one line of sshd's log is, if any (one refusal per connection)."""
+    def refused(match: re.Match[str], user: str, reason: str) -> TraineeLoginRefused:
+        return TraineeLoginRefused(team=team, at=at, user=user, reason=reason,
+                                   source=match["source"], port=match["port"])
+
     if match := _ACCEPTED.fullmatch(text):
-        return "trainee.logged_in", {"user": match["user"], "method": match["method"],
-                                     "source": match["source"], "port": match["port"]}
+        return TraineeLoggedIn(team=team, at=at, user=match["user"], method=match["method"],
+                               source=match["source"], port=match["port"])
     if match := _FAILED.fullmatch(text):
-        port = match["port"]
-        first = port not in refused_ports
-        refused_ports.add(port)
-        return ("trainee.login_refused", {
-            "user": match["user"], "reason": f"{match['method']} refused",
-            "source": match["source"], "port": port}) if first else None
+        first = match["port"] not in refused_ports
+        refused_ports.add(match["port"])
+        return refused(match, match["user"], f"{match['method']} refused") if first else None
     if match := _INVALID.fullmatch(text):
         refused_ports.add(match["port"])
-        return "trainee.login_refused", {"user": match["user"] or "?", "reason": "no such user",
-                                         "source": match["source"], "port": match["port"]}
+        return refused(match, match["user"] or "?", "no such user")
     if match := _CLOSED.fullmatch(text):
         if match["port"] in refused_ports:
             return None
         refused_ports.add(match["port"])
-        return "trainee.login_refused", {"user": match["user"], "reason": "no accepted key",
-                                         "source": match["source"], "port": match["port"]}
+        return refused(match, match["user"], "no accepted key")
     return None
 
 

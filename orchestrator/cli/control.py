@@ -15,37 +15,44 @@ from orchestrator.cli.output import line
 from orchestrator.cli.scored import record_event
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
+from orchestrator.events.kinds import (
+    InjectRequested,
+    PauseRequested,
+    Payload,
+    ResumeRequested,
+    StopRequested,
+)
 from orchestrator.exercise.run_lock import engine_running
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
 
 
-def _request(exercise: str | None, kind: str, team: str | None = None, **data: str) -> str:
+def _request(exercise: str | None, request: Payload) -> str:
     state = ExerciseState(resolve_exercise(DockerBackend(), exercise))
     if not engine_running(state):
         raise InvalidInputError(f"exercise '{state.exercise}' is not running",
                                 "start or resume it with: rangectl run")
-    record_event(state, kind, team, **data)
+    record_event(state, request)
     return state.exercise
 
 
-def _control_command(name: str, kind: str, summary: str) -> click.Command:
+def _control_command(name: str, request: Payload, summary: str) -> click.Command:
     """A command that only asks the running exercise to do one thing."""
 
     @click.command(name, help=summary)
     @EXERCISE_OPTION
     def command(exercise: str | None) -> None:
-        stderr.print(line(f"asked exercise {_request(exercise, kind)} to {name}"))
+        stderr.print(line(f"asked exercise {_request(exercise, request)} to {name}"))
 
     return command
 
 
 pause_command = _control_command(
-    "pause", "control.pause", "Hold the exercise clock: no tick, no inject, until resume.")
+    "pause", PauseRequested(), "Hold the exercise clock: no tick, no inject, until resume.")
 resume_command = _control_command(
-    "resume", "control.resume", "Let a paused exercise clock run again from where it stopped.")
+    "resume", ResumeRequested(), "Let a paused exercise clock run again from where it stopped.")
 stop_command = _control_command(
-    "stop", "control.stop", "End the exercise now (recorded as finished early).")
+    "stop", StopRequested(), "End the exercise now (recorded as finished early).")
 
 
 @click.command("inject")
@@ -54,5 +61,5 @@ stop_command = _control_command(
 @EXERCISE_OPTION
 def inject_command(name: str, team: str, exercise: str | None) -> None:
     """Fire inject NAME at TEAM now, by hand (recorded as a white-cell action)."""
-    state_name = _request(exercise, "control.inject", inject=name, team=team)
+    state_name = _request(exercise, InjectRequested(team=team, inject=name))
     stderr.print(line(f"asked exercise {state_name} to fire {name} at team {team}"))

@@ -9,6 +9,7 @@ from orchestrator.access.logins import collect_logins
 from orchestrator.cli.common import EXERCISE_OPTION, OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import cells, console, line
 from orchestrator.deploy import resolve_exercise
+from orchestrator.events.kinds import TRAINEE_PREFIX, TraineeLoggedIn
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
@@ -26,11 +27,11 @@ def logins_command(exercise: str | None, team: str | None, output: str) -> None:
     store = EventStore(state.events_path)
     try:
         collect_logins(backend, record.exercise, list(record.teams), store)
-        events = [e for e in store.read("trainee.") if team is None or e.team == team]
+        events = [e for e in store.read(TRAINEE_PREFIX) if team is None or e.team == team]
     finally:
         store.close()
     rows = [{"seq": e.seq, "at": e.data["at"], "team": e.team,
-             "result": "logged in" if e.kind == "trainee.logged_in" else "refused",
+             "result": "logged in" if e.kind == TraineeLoggedIn.kind else "refused",
              "user": e.data["user"], "detail": e.data.get("method") or e.data.get("reason")}
             for e in events]
     if output == "json":

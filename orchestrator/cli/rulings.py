@@ -10,7 +10,6 @@ no running exercise and no Docker engine.
 from __future__ import annotations
 
 import difflib
-from typing import Any
 
 import click
 
@@ -19,6 +18,13 @@ from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.cli.scored import read_events, record_event, scored_exercise
 from orchestrator.errors import InvalidInputError
+from orchestrator.events.kinds import (
+    ChecksVoided,
+    InjectVoided,
+    PenaltyApplied,
+    ReportVoided,
+    Ruling,
+)
 from orchestrator.plan.model import Plan
 from orchestrator.scenario.types import parse_duration
 from orchestrator.state import ExerciseState
@@ -58,13 +64,12 @@ def _totals(state: ExerciseState, plan: Plan) -> dict[str, float]:
     return {team.team: team.total for team in board.teams}
 
 
-def _record(state: ExerciseState, plan: Plan, what: str, kind: str, team: str | None,
-            **data: Any) -> None:
+def _record(state: ExerciseState, plan: Plan, what: str, ruling: Ruling) -> None:
     """Record the ruling, then say what it changed, team by team."""
-    if not str(data.get("reason", "")).strip():
+    if not ruling.reason.strip():
         raise InvalidInputError("--reason is empty", "say why, in one line")
     before = _totals(state, plan)
-    seq = record_event(state, kind, team, **data)
+    seq = record_event(state, ruling)
     after = _totals(state, plan)
     stderr.print(line(f"recorded {what} (event {seq})"))
     for team_id, total in after.items():
@@ -90,7 +95,7 @@ def void_inject(name: str, team: str | None, reason: str, exercise: str | None) 
     inject = _one_of("inject", name, [i.name for t in plan.teams[:1] for i in t.injects])
     team_id = _team(plan, team)
     _record(state, plan, f"void of inject {inject} for {team_id or 'every team'}",
-            "void.inject", team_id, inject=inject, reason=reason.strip())
+            InjectVoided(team=team_id, inject=inject, reason=reason.strip()))
 
 
 @void_group.command("report")
@@ -112,8 +117,8 @@ def void_report(report_id: str, team: str | None, reason: str, exercise: str | N
     if len(by) > 1:
         raise InvalidInputError(f"teams {' and '.join(by)} each filed a report '{report}'",
                                 "name one: " + " or ".join(f"--team {t}" for t in by))
-    _record(state, plan, f"void of report {report} of {by[0]}", "void.report", by[0],
-            id=report, reason=reason.strip())
+    _record(state, plan, f"void of report {report} of {by[0]}",
+            ReportVoided(team=by[0], id=report, reason=reason.strip()))
 
 
 @void_group.command("checks")
@@ -136,8 +141,8 @@ def void_checks(start: str, end: str, team: str | None, check: str | None, reaso
         check = _one_of("check", check, sorted({c.check_id for t in plan.teams
                                                 for c in t.checks}))
     _record(state, plan, f"void of {check or 'every check'} for {team_id or 'every team'} "
-            f"from {first} s to {last} s", "void.checks", team_id, start=first, end=last,
-            check=check, reason=reason.strip())
+            f"from {first} s to {last} s", ChecksVoided(team=team_id, start=first, end=last,
+                                                         check=check, reason=reason.strip()))
 
 
 @click.command("penalize")
@@ -160,5 +165,5 @@ def penalize_command(team: str, rule: str, at: str | None, reason: str,
             "rules: " + ", ".join(sorted(plan.scoring.penalties)))
     t = _seconds("--at", at) if at \
         else float(exercise_status(read_events(state), plan.duration)["t"])
-    _record(state, plan, f"{rule} penalty for {team_id}", "penalty.applied", team_id,
-            rule=rule, t=t, reason=reason.strip())
+    _record(state, plan, f"{rule} penalty for {team_id}",
+            PenaltyApplied(team=team_id, rule=rule, t=t, reason=reason.strip()))

@@ -7,10 +7,9 @@ scored, voided and reported on.
 
 from __future__ import annotations
 
-from typing import Any
-
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
+from orchestrator.events.kinds import Payload
 from orchestrator.events.store import Event, EventStore
 from orchestrator.plan.model import Plan
 from orchestrator.state import ExerciseState
@@ -36,11 +35,11 @@ def read_events(state: ExerciseState) -> list[Event]:
         store.close()
 
 
-def record_event(state: ExerciseState, kind: str, team: str | None = None,
-                 **data: Any) -> int:
+def record_event(state: ExerciseState, event: Payload) -> int:
+    """Record one white-cell event (its kind says `by` white-cell); return its seq."""
     store = EventStore(state.events_path)
     try:
-        return store.append(kind, team=team, by="white-cell", **data)
+        return store.record(event)
     finally:
         store.close()
 

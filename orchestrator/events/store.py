@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from orchestrator.events.kinds import Payload
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,6 +76,12 @@ class EventStore:
                 "INSERT INTO events (time, kind, team, host, data) VALUES (?, ?, ?, ?, ?)",
                 (stamp, kind, team, host, json.dumps(data, sort_keys=True, default=str)))
         return int(cursor.lastrowid or 0)
+
+    def record(self, event: Payload) -> int:
+        """Record one event of a declared kind (orchestrator/events/kinds.py) now: the
+        typed way to append, storing exactly what `append` would with its fields."""
+        team, host = event.envelope
+        return self.append(event.kind, team=team, host=host, **event.data())
 
     def read(self, kind_prefix: str = "", since: int = 0) -> Iterator[Event]:
         """Events after `since` whose kind starts with `kind_prefix`, in order."""

@@ -17,6 +17,26 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from orchestrator.access.logins import collect_logins
+from orchestrator.events.kinds import (
+    CONTROL_PREFIX,
+    WHITE_CELL,
+    CheckCompleted,
+    ClockPaused,
+    ClockResumed,
+    ExerciseFinished,
+    ExerciseResumed,
+    ExerciseStarted,
+    InjectCompleted,
+    InjectFired,
+    InjectInterrupted,
+    InjectRequested,
+    InjectSkewMeasured,
+    PauseRequested,
+    RequestRefused,
+    ResumeRequested,
+    StopRequested,
+    TickCompleted,
+)
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import Clock
 from orchestrator.exercise.incidents import IncidentCollector
@@ -56,17 +76,17 @@ def read_progress(store: EventStore) -> Progress:
     fired: set[tuple[str, str]] = set()
     completed: set[tuple[str, str]] = set()
     for event in store.read():
-        if event.kind.startswith("control."):
+        if event.kind.startswith(CONTROL_PREFIX):
             last_control = event.seq  # requests made while no engine ran are void
-        elif event.kind == "exercise.finished":
+        elif event.kind == ExerciseFinished.kind:
             finished = True
-        elif event.kind == "tick.completed":
+        elif event.kind == TickCompleted.kind:
             last_tick = max(last_tick, int(event.data["tick"]))
             last_time = max(last_time, float(event.data["t"]))
-        elif event.kind == "inject.fired" and not event.data.get("manual"):
+        elif event.kind == InjectFired.kind and not event.data.get("manual"):
             fired.add((event.team or "", event.data["inject"]))
             last_time = max(last_time, float(event.data["t"]))
-        elif event.kind in ("inject.completed", "inject.interrupted"):
+        elif event.kind in (InjectCompleted.kind, InjectInterrupted.kind):
             completed.add((event.team or "", event.data["inject"]))
     return Progress(last_time, last_tick, fired, completed, finished, last_control)
 
@@ -101,11 +121,12 @@ class ExerciseEngine:
         progress = read_progress(self.store)
         self.control_seq = progress.last_control
         for team, inject in sorted(progress.fired - progress.completed):
-            self.store.append("inject.interrupted", team=team, inject=inject,
-                              reason="the controller stopped while it ran; not fired again")
+            self.store.record(InjectInterrupted(
+                team=team, inject=inject,
+                reason="the controller stopped while it ran; not fired again"))
         self._open_sessions()
-        self.store.append("exercise.started" if progress.last_tick < 0 and not progress.fired
-                          else "exercise.resumed", t=progress.time)
+        first = progress.last_tick < 0 and not progress.fired
+        self.store.record((ExerciseStarted if first else ExerciseResumed)(t=progress.time))
         fired = set(progress.fired)
         tick = progress.last_tick + 1
         timeline = sorted({(i.offset, i.name) for t in self.plan.teams for i in t.injects})
@@ -136,8 +157,8 @@ class ExerciseEngine:
         self._on_every_process(HostProcess.close)
         self.pool.shutdown(wait=True)
         if finished or self.stopped_by_white_cell:
-            self.store.append("exercise.finished", t=self.clock.now(),
-                              early=self.stopped_by_white_cell)
+            self.store.record(ExerciseFinished(t=self.clock.now(),
+                                               early=self.stopped_by_white_cell))
         self.on_update(self.status)
         return finished or self.stopped_by_white_cell
 
@@ -183,20 +204,20 @@ class ExerciseEngine:
 
     def _read_controls(self, stop: threading.Event) -> None:
         """Pause, resume, stop and manual injects, asked for through the event store."""
-        for event in list(self.store.read("control.", since=self.control_seq)):
+        for event in list(self.store.read(CONTROL_PREFIX, since=self.control_seq)):
             self.control_seq = event.seq
-            if event.kind == "control.pause" and self.status.paused is False:
+            if event.kind == PauseRequested.kind and self.status.paused is False:
                 self.clock.pause()
                 self.status.paused = True
-                self.store.append("clock.paused", t=self.clock.now(), by="white-cell")
-            elif event.kind == "control.resume" and self.status.paused:
+                self.store.record(ClockPaused(t=self.clock.now()))
+            elif event.kind == ResumeRequested.kind and self.status.paused:
                 self.clock.resume()
                 self.status.paused = False
-                self.store.append("clock.resumed", t=self.clock.now(), by="white-cell")
-            elif event.kind == "control.stop":
+                self.store.record(ClockResumed(t=self.clock.now()))
+            elif event.kind == StopRequested.kind:
                 self.stopped_by_white_cell = True
                 stop.set()
-            elif event.kind == "control.inject":
+            elif event.kind == InjectRequested.kind:
                 self._fire_by_hand(str(event.data["inject"]), event.team or "")
         self.on_update(self.status)
 
@@ -204,11 +225,11 @@ class ExerciseEngine:
         team = next((t for t in self.plan.teams if t.team == team_id), None)
         inject = team.inject(name) if team else None
         if team is None or inject is None:
-            self.store.append("control.refused", reason=f"no inject {name} for team {team_id}")
+            self.store.record(RequestRefused(reason=f"no inject {name} for team {team_id}"))
             return
-        self.store.append("inject.fired", team=team_id, inject=name, t=self.clock.now(),
-                          technique=inject.technique, target=inject.target_host,
-                          source=inject.source_host, manual=True, by="white-cell")
+        self.store.record(InjectFired(team=team_id, inject=name, t=self.clock.now(),
+                                      technique=inject.technique, target=inject.target_host,
+                                      source=inject.source_host, manual=True, by=WHITE_CELL))
         self.running.append(self.pool.submit(run_inject, self.backend, self.plan.exercise,
                                              team_id, inject, self.secrets.get(team_id, {})))
 
@@ -220,9 +241,10 @@ class ExerciseEngine:
             if (team.team, name) in fired:
                 continue
             inject = next(i for i in team.injects if i.name == name)
-            self.store.append("inject.fired", team=team.team, inject=name, t=t,
-                              technique=inject.technique, target=inject.target_host,
-                              source=inject.source_host)
+            self.store.record(InjectFired(team=team.team, inject=name, t=t,
+                                          technique=inject.technique,
+                                          target=inject.target_host,
+                                          source=inject.source_host))
             fired.add((team.team, name))
             batch.append((team.team, inject))
         for team_id, inject in batch:
@@ -255,16 +277,16 @@ class ExerciseEngine:
             list(reports)
         for team_results in results:
             for result in team_results:
-                self.store.append("check.completed", team=result.team, host=result.host,
-                                  service=result.service, tick=tick, t=t, result=result.result,
-                                  detail=result.detail, elapsed=result.elapsed)
+                self.store.record(CheckCompleted(
+                    team=result.team, host=result.host, service=result.service, tick=tick,
+                    t=t, result=result.result, detail=result.detail, elapsed=result.elapsed))
             if team_results:
                 counts: dict[str, int] = {}
                 for result in team_results:
                     counts[result.result] = counts.get(result.result, 0) + 1
                 self.status.checks[team_results[0].team] = counts
-        self.store.append("tick.completed", tick=tick, t=t,
-                          seconds=round(time.monotonic() - started, 3))
+        self.store.record(TickCompleted(tick=tick, t=t,
+                                        seconds=round(time.monotonic() - started, 3)))
         self.status.tick = tick
         self._collect(wait=False)
         self._read_logins(wait=False)
@@ -290,13 +312,13 @@ class ExerciseEngine:
                 still.append(future)
                 continue
             result = future.result()
-            self.store.append("inject.completed", team=result.team, inject=result.inject,
-                              outcome=result.outcome, started=result.started,
-                              ended=result.ended, steps=result.steps)
+            self.store.record(InjectCompleted(
+                team=result.team, inject=result.inject, outcome=result.outcome,
+                started=result.started, ended=result.ended, steps=tuple(result.steps)))
             self.status.injects.setdefault(result.team, {})[result.inject] = result.outcome
             starts = self.started.setdefault(result.inject, [])
             starts.append(result.started)
             if len(starts) == len(self.plan.teams):
-                self.store.append("inject.skew", inject=result.inject,
-                                  skew_ms=round(1000 * (max(starts) - min(starts)), 1))
+                self.store.record(InjectSkewMeasured(
+                    inject=result.inject, skew_ms=round(1000 * (max(starts) - min(starts)), 1)))
         self.running = still

@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from orchestrator.errors import RuntimeFailureError
+from orchestrator.events.kinds import INCIDENT_PREFIX, IncidentRejected, IncidentReported
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
@@ -87,9 +88,9 @@ def _printable(text: str) -> bool:
     return not any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
 
 
-def judge(entry: SpoolEntry) -> tuple[str, dict[str, object]]:
-    """The event a spool entry becomes: its kind and data. A report's id is its file
-    name (unique in the spool, and what the file is archived as), never the id written
+def judge(entry: SpoolEntry, team: str, t: float) -> IncidentReported | IncidentRejected:
+    """The event a spool entry becomes, collected at exercise time `t`. A report's id
+    is its file name (unique in the spool, and what the file is archived as), never the id written
     inside it, and its reporter the account that owns the file when the reader could
     tell: neither is the trainee's say."""
     name = FILE_NAME.fullmatch(entry.file)
@@ -102,19 +103,20 @@ def judge(entry: SpoolEntry) -> tuple[str, dict[str, object]]:
         except ReportError as exc:
             reason = str(exc)
         else:
-            return "incident.reported", {
-                "host": report.host, "file": entry.file,
-                **report.to_event(), "id": name.group(1),
-                "reporter": entry.owner or report.reporter}
-    return "incident.rejected", {"file": entry.file, "owner": entry.owner,
-                                 "reason": reason or "unreadable"}
+            return IncidentReported(
+                team=team, host=report.host or None, t=t, file=entry.file, id=name.group(1),
+                reporter=entry.owner or report.reporter, technique=report.technique,
+                indicators=report.indicators, seen=report.seen, filed=report.filed,
+                summary=report.summary)
+    return IncidentRejected(team=team, t=t, file=entry.file, owner=entry.owner,
+                            reason=reason or "unreadable")
 
 
 def known_files(store: EventStore, team: str) -> set[str]:
     """The spool files of a team already recorded, reported or rejected."""
     known = set()
-    for event in store.read("incident."):
-        if event.team == team and event.kind in ("incident.reported", "incident.rejected"):
+    for event in store.read(INCIDENT_PREFIX):
+        if event.team == team and event.kind in (IncidentReported.kind, IncidentRejected.kind):
             data = event.data if isinstance(event.data, dict) else {}
             known.add(str(data.get("file") or f"{data.get('id')}.json"))  # older: by id
     return known
@@ -144,12 +146,9 @@ class IncidentCollector:
         for entry in entries:
             if entry.file in self.known:
                 continue
-            kind, data = judge(entry)
-            host = data.pop("host", None)
-            self.store.append(kind, team=self.team, host=str(host) if host else None, t=t,
-                              **data)
+            event = judge(entry, self.team, t)
+            self.store.record(event)
             self.known.add(entry.file)
-            if kind == "incident.reported":
-                reported += 1
+            reported += isinstance(event, IncidentReported)
         self.archive = [entry.file for entry in entries]
         return reported

@@ -14,6 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from orchestrator.events.kinds import (
+    ExerciseFinished,
+    ExerciseResumed,
+    ExerciseStarted,
+    TickCompleted,
+)
 from orchestrator.plan.model import Plan
 from scoring.detection import ReportMatch, match_reports
 from scoring.facts import VOIDED, EventLike, Facts, read_facts
@@ -71,15 +77,15 @@ def exercise_status(events: Sequence[EventLike], duration: float) -> dict[str, A
     status: dict[str, Any] = {"state": "not started", "started": "", "finished": "",
                               "last_tick": -1, "t": 0.0, "early": False}
     for event in events:
-        if event.kind == "exercise.started" and not status["started"]:
+        if event.kind == ExerciseStarted.kind and not status["started"]:
             status.update(state="running", started=event.time)
-        elif event.kind == "exercise.resumed":
+        elif event.kind == ExerciseResumed.kind:
             status["state"] = "running"
             status["started"] = status["started"] or event.time
-        elif event.kind == "tick.completed":
+        elif event.kind == TickCompleted.kind:
             status["last_tick"] = max(status["last_tick"], int(event.data["tick"]))
             status["t"] = max(status["t"], float(event.data["t"]))
-        elif event.kind == "exercise.finished":
+        elif event.kind == ExerciseFinished.kind:
             status.update(state="finished", finished=event.time,
                           early=bool(event.data.get("early")),
                           t=max(status["t"], float(event.data.get("t", 0.0))))
