@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from docker.utils.socket import SocketError, next_frame_header, read_exactly
 
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.plan.model import Plan, PlannedHost, PlannedNetwork, TeamRange
@@ -42,18 +44,41 @@ SETTLE_SECONDS = 0.3
 # What one exec may bring back to the controller. A command on a range host (an
 # inject run on a host a blue team holds, a service red talks to) can print
 # without end until its timeout; only the last MiB is kept, where a tool's
-# verdict is, and the rest is read and dropped.
+# verdict is, and the rest is read and dropped (read_exec_output).
 MAX_EXEC_OUTPUT = 1024 * 1024
 
 
-def bounded_tail(chunks: Iterable[bytes], limit: int) -> bytes:
-    """The last `limit` bytes of a stream, read to its end in bounded memory."""
+# Seconds an exec may run past its own timeout before the controller gives up on it.
+EXEC_GRACE = 10.0
+
+
+def read_exec_output(stream: Any, deadline: float, limit: int) -> tuple[bytes, bool]:
+    """The last `limit` bytes of an attached exec's output, read until it ends or
+    `deadline` passes; and whether it ended."""
+    sock = getattr(stream, "_sock", stream)
     kept = bytearray()
-    for chunk in chunks:
-        kept += chunk
-        if len(kept) > 2 * limit:
-            del kept[:-limit]
-    return bytes(kept[-limit:])
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            _, size = next_frame_header(sock)
+            if size < 0:
+                return bytes(kept[-limit:]), True
+            kept += read_exactly(sock, size)
+            if len(kept) > 2 * limit:
+                del kept[:-limit]
+    except (OSError, SocketError):
+        pass
+    return bytes(kept[-limit:]), False
+
+
+def close_stream(stream: Any) -> None:
+    for closer in (getattr(stream, "close", None), getattr(getattr(stream, "_sock", None),
+                                                            "close", None)):
+        try:
+            if closer is not None:
+                closer()
+        except OSError:
+            pass
 
 
 class DockerBackend:
@@ -178,9 +203,23 @@ class DockerBackend:
         wrapped = ["timeout", "-k", "2", str(max(1, int(timeout))), *command]
         created = self.api.exec_create(self._running(exercise, team, host), wrapped,
                                        stdout=True, stderr=True)
-        output = bounded_tail(self.api.exec_start(created["Id"], stream=True), MAX_EXEC_OUTPUT)
+        stream = self.api.exec_start(created["Id"], socket=True)
+        # `timeout` above lives in a container a blue team may hold (and may have
+        # replaced): the controller keeps its own deadline, so an exec on such a
+        # host can never hold an inject, a tick or the end of a run.
+        deadline = time.monotonic() + timeout + EXEC_GRACE
+        try:
+            output, ended = read_exec_output(stream, deadline, MAX_EXEC_OUTPUT)
+        finally:
+            close_stream(stream)
+        if not ended:
+            raise RuntimeFailureError(
+                f"team '{team}', {host}: the command did not end within "
+                f"{timeout + EXEC_GRACE:g}s; it was abandoned",
+                "the host may be overloaded, or its `timeout` or shell tampered with")
         exit_code = self.api.exec_inspect(created["Id"])["ExitCode"]
-        return ExecResult(int(exit_code), output.decode(errors="replace"))
+        return ExecResult(int(exit_code if exit_code is not None else -1),
+                          output.decode(errors="replace"))
 
     def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
                      user: str | None = None) -> DockerSession:
