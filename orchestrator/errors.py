@@ -16,7 +16,7 @@ EXIT_INVALID = 2
 
 
 def one_line(text: str) -> str:
-    """`text` with every control or format character escaped (`\\n`, `\\x1b`, `\\u202e`).
+    """`text` with every unprintable character escaped (`\\n`, `\\x1b`, `\\u202e`).
 
     Messages quote what the user wrote, and a scenario travels between nations:
     a quoted newline or terminal escape must not forge further lines of output
@@ -24,9 +24,15 @@ def one_line(text: str) -> str:
     """
     if text.isprintable():
         return text
-    return "".join(character if not unicodedata.category(character).startswith("C")
-                   else character.encode("unicode_escape").decode("ascii")
-                   for character in text)
+    return "".join(character.encode("unicode_escape").decode("ascii")
+                   if unprintable(character) else character for character in text)
+
+
+def unprintable(character: str) -> bool:
+    """A control, format (bidi overrides, zero-width), surrogate or private-use
+    character, or a line or paragraph separator: what must never be shown raw."""
+    category = unicodedata.category(character)
+    return category.startswith("C") or category in ("Zl", "Zp")
 
 
 @dataclass(frozen=True, order=True)

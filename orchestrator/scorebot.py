@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from orchestrator.errors import RangectlError, RuntimeFailureError
+from orchestrator.errors import RangectlError, RuntimeFailureError, one_line
 from orchestrator.images.catalog import project_root
 from orchestrator.plan.model import PlannedCheck, TeamRange
 from orchestrator.plan.templates import fill_secrets, mask_secrets
@@ -72,7 +72,9 @@ def _longest(specs: list[dict[str, Any]]) -> float:
 def _outcome(team: str, check: PlannedCheck, item: dict[str, Any],
              secrets: dict[str, str]) -> CheckOutcome:
     """One item of the runner's answer, checked: an unknown verdict is never stored."""
-    detail = mask_secrets(str(item.get("detail", "")), secrets)[:MAX_DETAIL]
+    # What a service answered, quoted: escaped, so no terminal escape or bidi
+    # override reaches the instructors' screens or reports.
+    detail = one_line(mask_secrets(str(item.get("detail", "")), secrets))[:MAX_DETAIL]
     try:
         result = CheckResult(item["result"])
     except (ValueError, TypeError):
@@ -91,7 +93,7 @@ def _results(team: TeamRange, output: str, what: str,
     except (IndexError, KeyError, TypeError, ValueError, AttributeError):
         raise RuntimeFailureError(
             f"team '{team.team}': the scorebot's check runner failed ({what}): "
-            f"{mask_secrets(output.strip(), secrets)[-300:]}") from None
+            f"{one_line(mask_secrets(output.strip(), secrets))[-300:]}") from None
 
 
 def run_checks(backend: RangeBackend, exercise: str, team: TeamRange,

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+from orchestrator.errors import unprintable
 
 MAX_BYTES = 32 * 1024  # a report file; the `incident` command writes at most about 28 KiB
 MAX_INDICATORS = 32
@@ -140,9 +141,10 @@ def _indicators(value: object) -> tuple[str, ...]:
 
 
 def _printable(key: str, value: str) -> None:
-    """No control characters: reports are shown in terminals and pages."""
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
-        raise ReportError(f"{key!r} holds control characters")
+    """No control, format or separator characters: reports are shown in terminals
+    and pages, where a bidi override would reorder what the white cell reads."""
+    if any(unprintable(char) for char in value):
+        raise ReportError(f"{key!r} holds control or invisible characters")
 
 
 def _time(key: str, value: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from orchestrator.errors import one_line
 from scoring.report.charts import availability_chart, score_chart, team_colour
 from scoring.report.document import local_time
 
@@ -43,9 +44,11 @@ def markdown_text(value: object) -> str:
 
     Team names, incident reports and check details (which quote what a service
     answered) reach the Markdown report; a viewer would otherwise render their
-    `<img onerror=...>` as HTML, `[x](url)` as a link, or `|` as a new cell.
+    `<img onerror=...>` as HTML, `[x](url)` as a link, or `|` as a new cell; and a
+    terminal showing it (`report -o -`) would obey its escape sequences.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).splitlines()))
+    text = one_line(" ".join(str(value).splitlines()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 def render_json(report: dict[str, Any]) -> str:

@@ -23,6 +23,7 @@ import yaml
 from orchestrator.events.store import EventStore
 from orchestrator.plan import plan_loaded
 from orchestrator.scenario.loader import load_scenario
+from orchestrator.scorebot import _outcome
 from orchestrator.state import ExerciseRecord, ExerciseState
 from scoring.live import live_view
 from scoring.report.document import build_report
@@ -33,6 +34,7 @@ from tests.unit.scoring.golden import GOLDEN, golden_events
 HOSTILE_NAME = "[/x] [bold]Ottawa[/bold] :smile: <img src=x onerror=alert(1)>"
 HOSTILE_USER = "[/x] :smile: \x1b[31mred"
 HOSTILE_DETAIL = "[/x] <script>alert(2)</script> | [link](javascript:alert(3))"
+TERMINAL_ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\x1b[31mRED \u202eesrever"
 HOSTILE_RESULT = "<img src=x onerror=alert(4)>"
 
 
@@ -83,6 +85,9 @@ def hostile_state(tmp_path: Path) -> Path:
     extra = [("check.completed", "ottawa", "web",
               {"service": "http", "tick": 11, "t": 110, "result": HOSTILE_RESULT,
                "detail": HOSTILE_DETAIL, "elapsed": 0.01}),
+             ("check.completed", "ottawa", "files",
+              {"service": "ssh", "tick": 11, "t": 110, "result": "degraded",
+               "detail": TERMINAL_ESCAPES, "elapsed": 0.01}),
              ("incident.reported", "ottawa", "web",
               {"t": 110, "id": "[/x]", "technique": "T1046", "indicators": ["<b>x</b>"],
                "reporter": "[bold]eve", "seen": "2026-11-24T14:00:00+00:00",
@@ -141,3 +146,29 @@ def test_logins_print_a_user_name_literally(hostile_state: Path,
     assert_clean(result, 0)
     assert "[/x] :smile: \\x1b[31mred" in result.stdout
     assert "\x1b[31m" not in result.stdout
+
+
+def test_reports_printed_to_a_terminal_carry_no_escape_sequences(hostile_state: Path) -> None:
+    # A check detail quotes what a service (a team's) answered; one stored before
+    # details were escaped must not set the title or clear the screen of the
+    # instructor who prints the report.
+    for output in ("md", "json"):
+        result = rangectl("report", "--format", output, "-o", "-", state_dir=hostile_state)
+        assert_clean(result, 0)
+        assert "\x1b" not in result.stdout
+        assert "\u202e" not in result.stdout
+    markdown = rangectl("report", "--format", "md", "-o", "-", state_dir=hostile_state).stdout
+    assert "files/ssh degraded: " in markdown  # the ledger quotes the detail ...
+    assert "x1b\\]0;PWNED" in markdown  # ... shown, escaped, not obeyed
+
+
+def test_a_check_detail_is_escaped_where_the_runner_answer_enters() -> None:
+    plan = plan_loaded(load_scenario(GOLDEN / "scenario.yml"))
+    team = plan.teams[0]
+    check = team.checks[0]
+    outcome = _outcome(team.team, check, {"id": check.check_id, "result": "degraded",
+                                          "detail": TERMINAL_ESCAPES + " flag=s3cret",
+                                          "elapsed": 0.1}, {"flag": "s3cret"})
+    assert outcome.detail.isprintable()
+    assert "\\x1b]0;PWNED" in outcome.detail
+    assert "<secret:flag>" in outcome.detail
