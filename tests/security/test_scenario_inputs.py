@@ -129,3 +129,23 @@ def test_the_subnet_allocator_is_first_fit(seed: int) -> None:
                 allocator.allocate(prefix, "test")
         else:
             assert allocator.allocate(prefix, "test") == expected
+
+
+def test_many_unknown_names_give_short_hints_and_a_capped_list(tmp_path: Path) -> None:
+    count = 600  # above the close-match limit and the problem cap, still quick
+    secrets = [{"name": f"s{n:05d}", "kind": "password"} for n in range(count)]
+    vulnerabilities = [{"name": "weak_ssh_password",
+                        "vars": {f"v{n}_secret": f"missing{n:05d}" for n in range(count)}}]
+    scenario: dict[str, Any] = yaml.safe_load((SCENARIOS / "quickstart.yml").read_text())
+    scenario["secrets"] = secrets
+    scenario["hosts"][1]["vulnerabilities"] = vulnerabilities
+    path = tmp_path / "scenario.yml"
+    path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
+    result = rangectl("validate", str(path), timeout=60)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) < 300, len(lines)
+    assert any(line.startswith("... and ") and "more problem" in line for line in lines)
+    assert all(len(line) < 1000 for line in lines), max(lines, key=len)[:300]
+    assert "s00009, ... and 590 more" in result.stderr
