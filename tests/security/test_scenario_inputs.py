@@ -15,11 +15,12 @@ import random
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 import yaml
 
 from orchestrator.cli.common import load
-from orchestrator.plan import plan_loaded
+from orchestrator.plan import plan_loaded, templates
 from orchestrator.plan.subnets import PoolExhaustedError, SubnetAllocator
 from orchestrator.scenario.model import Secret
 from orchestrator.secrets import WEAK_CHOICES, ensure_secrets, weak_passwords
@@ -149,3 +150,39 @@ def test_many_unknown_names_give_short_hints_and_a_capped_list(tmp_path: Path) -
     assert any(line.startswith("... and ") and "more problem" in line for line in lines)
     assert all(len(line) < 1000 for line in lines), max(lines, key=len)[:300]
     assert "s00009, ... and 590 more" in result.stderr
+
+
+def test_each_distinct_template_is_compiled_once_per_plan(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    count = 4200  # just more than the shared compile cache holds
+    injects = [{"name": f"i{n}", "tactic": "discovery", "technique": "T1046", "at": 10,
+                "target": {"host": "web"}, "steps": [{"run": f"echo {n} {{{{ team.id }}}}"}]}
+               for n in range(count)]
+    loaded = load(scenario_with(tmp_path, injects=injects))
+    compiled: list[str] = []
+    original = templates._ENVIRONMENT.from_string
+
+    def counting(source: str) -> jinja2.Template:
+        compiled.append(source)
+        return original(source)
+
+    monkeypatch.setattr(templates._ENVIRONMENT, "from_string", counting)
+    plan = plan_loaded(loaded)
+    assert len(plan.teams) == 2
+    assert plan.teams[1].injects[0].steps[0].run == "echo 0 tallinn"
+    assert len(compiled) == len(set(compiled))  # the second team compiled nothing again
+
+
+def test_teams_times_templates_is_bounded(tmp_path: Path) -> None:
+    inject = {"name": "long", "tactic": "discovery", "technique": "T1046", "at": 10,
+              "target": {"host": "web"}, "steps": [{"run": "true"}] * 600}
+    path = scenario_with(tmp_path, teams=teams(1000), addressing={"pool": "10.0.0.0/8"},
+                         injects=[inject])
+    result = rangectl("validate", str(path), timeout=60)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+    assert "more than the limit of 500,000" in result.stderr
+    assert "--teams" in result.stderr
+    result = rangectl("plan", str(path), "--teams", "t0000,t0001", "-o", "json", timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
