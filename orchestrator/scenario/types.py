@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import jinja2
 import jinja2.meta
+import jinja2.sandbox
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from orchestrator.scenario.template_policy import HINT as TEMPLATE_HINT
@@ -59,13 +60,18 @@ def parse_size(value: Any) -> Any:
 
 def check_template(value: str) -> str:
     """Refuse a Jinja2 template that does not parse, names an unknown variable,
-    or uses more than substitution (see template_policy: a scenario is data)."""
-    environment = jinja2.Environment(autoescape=False)
+    or uses more than substitution (see template_policy: a scenario is data).
+
+    The template is also compiled as the planner will compile it, so that
+    nothing Python refuses in the generated code (too deep, too many
+    parentheses) reaches the planner as an internal error.
+    """
+    environment = jinja2.sandbox.ImmutableSandboxedEnvironment(autoescape=False)
     try:
         parsed = environment.parse(value)
     except jinja2.TemplateSyntaxError as exc:
         raise ValueError(f"template error: {exc.message}") from None
-    except RecursionError:
+    except (RecursionError, MemoryError):
         raise ValueError("template error: nested too deeply") from None
     violation = next(template_violations(parsed), None)
     if violation is not None:
@@ -74,6 +80,12 @@ def check_template(value: str) -> str:
     if unknown:
         known = ", ".join(sorted(TEMPLATE_NAMES))
         raise ValueError(f"template uses unknown variable '{unknown[0]}' (known: {known})")
+    try:
+        environment.compile(parsed)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValueError(f"template error: {exc.message}") from None
+    except (SyntaxError, RecursionError, MemoryError):
+        raise ValueError("template error: nested too deeply") from None
     return value
 
 

@@ -22,7 +22,9 @@ import yaml
 from orchestrator.cli.common import load
 from orchestrator.plan import plan_loaded, templates
 from orchestrator.plan.subnets import PoolExhaustedError, SubnetAllocator
+from orchestrator.scenario import template_policy
 from orchestrator.scenario.model import Secret
+from orchestrator.scenario.types import check_template
 from orchestrator.secrets import WEAK_CHOICES, ensure_secrets, weak_passwords
 from orchestrator.state import ExerciseState
 from tests.conftest import FIXTURES, SCENARIOS
@@ -186,3 +188,36 @@ def test_teams_times_templates_is_bounded(tmp_path: Path) -> None:
     assert "--teams" in result.stderr
     result = rangectl("plan", str(path), "--teams", "t0000,t0001", "-o", "json", timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+DEEP_TEMPLATES = {
+    "nested-if": "{% if true %}" * 100 + "x" + "{% endif %}" * 100,
+    "filter-chain": "{{ team.id" + "|lower" * 210 + " }}",
+    "attribute-chain": "{{ team.id" + ".x" * 210 + " }}",
+    "item-chain": "{{ team.id" + "[0]" * 210 + " }}",
+}
+
+
+@pytest.mark.parametrize("template", DEEP_TEMPLATES.values(), ids=DEEP_TEMPLATES.keys())
+def test_templates_too_deep_to_compile_are_located_problems(tmp_path: Path,
+                                                            template: str) -> None:
+    inject = {"name": "deep", "tactic": "discovery", "technique": "T1046", "at": 10,
+              "target": {"host": "web"}, "steps": [{"run": template}]}
+    path = scenario_with(tmp_path, injects=[inject])
+    assert_located_refusal(path, "template error", "is not allowed")
+
+
+@pytest.mark.parametrize("template", DEEP_TEMPLATES.values(), ids=DEEP_TEMPLATES.keys())
+def test_validate_compiles_templates_past_the_policy(monkeypatch: pytest.MonkeyPatch,
+                                                     template: str) -> None:
+    monkeypatch.setattr(template_policy, "MAX_DEPTH", 10_000, raising=False)
+    monkeypatch.setattr(template_policy, "MAX_FILTERS", 10_000, raising=False)
+    with pytest.raises(ValueError, match="template error: nested too deeply"):
+        check_template(template)
+
+
+def test_a_template_python_cannot_compile_is_a_template_error() -> None:
+    # Past the policy (here: 120 levels of nesting), compiling is the last line.
+    template = "{% if true %}" * 120 + "x" + "{% endif %}" * 120
+    with pytest.raises(templates.TemplateRenderError):
+        templates.render(template, {})
