@@ -217,7 +217,8 @@ class Success(Model):
 
     exit_code: int | None = 0
     contains: Template | None = None
-    matches: str | None = Field(default=None, description="a regular expression")
+    matches: str | None = Field(default=None, max_length=1000,
+                                description="a regular expression, at most 1000 characters")
 
 
 class Detection(Model):

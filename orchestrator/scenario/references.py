@@ -289,6 +289,9 @@ def _inject_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
             except re.error as exc:
                 yield sm.problem((*base, "success", "matches"),
                                  f"inject '{inject.name}': bad regular expression: {exc}")
+            except (RecursionError, OverflowError, MemoryError):
+                yield sm.problem((*base, "success", "matches"),
+                                 f"inject '{inject.name}': regular expression nested too deeply")
 
 
 def inject_offsets(scenario: Scenario) -> dict[str, int | None]:

@@ -221,3 +221,10 @@ def test_a_template_python_cannot_compile_is_a_template_error() -> None:
     template = "{% if true %}" * 120 + "x" + "{% endif %}" * 120
     with pytest.raises(templates.TemplateRenderError):
         templates.render(template, {})
+
+
+def test_a_deeply_nested_success_pattern_is_a_located_problem(tmp_path: Path) -> None:
+    inject = {"name": "deep", "tactic": "discovery", "technique": "T1046", "at": 10,
+              "target": {"host": "web"}, "steps": [{"run": "true"}],
+              "success": {"matches": "(?:" * 1000 + "a" + ")" * 1000}}
+    assert_located_refusal(scenario_with(tmp_path, injects=[inject]), "1000 characters")
