@@ -89,28 +89,43 @@ def check_template(value: str) -> str:
     return value
 
 
-_DURATION_SCHEMA = WithJsonSchema(
-    {
-        "anyOf": [
-            {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$", "examples": ["90s", "5m"]},
-            {"type": "integer", "minimum": 0},
-        ],
-        "description": "seconds, or text like '90s', '5m', '1h30m'",
-    }
-)
+# Upper bounds keep every number a scenario gives within what scoring (floats),
+# JSON and sockets can hold: a window of 400 nines or a check timeout of 10**20
+# crashed `score`, `report` and the runner for every team.
+MAX_SECONDS = 30 * 24 * 3600  # 30 days: any duration, window or delay
+MAX_TIMEOUT = 3600  # one hour: a check's or an inject step's timeout
 
-Seconds = Annotated[int, BeforeValidator(parse_duration), _DURATION_SCHEMA]
-"""A duration, held as whole seconds."""
+
+def _duration_schema(maximum: int, limit: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$",
+                 "examples": ["90s", "5m"]},
+                {"type": "integer", "minimum": 0, "maximum": maximum},
+            ],
+            "description": f"seconds, or text like '90s', '5m', '1h30m'; at most {limit}",
+        }
+    )
+
+
+Seconds = Annotated[int, BeforeValidator(parse_duration), Field(le=MAX_SECONDS),
+                    _duration_schema(MAX_SECONDS, "30 days")]
+"""A duration, held as whole seconds: at most 30 days."""
+
+Timeout = Annotated[int, BeforeValidator(parse_duration), Field(le=MAX_TIMEOUT),
+                    _duration_schema(MAX_TIMEOUT, "1h")]
+"""A timeout, held as whole seconds: at most one hour."""
 
 Bytes = Annotated[
     int,
     BeforeValidator(parse_size),
-    Field(gt=0),
+    Field(gt=0, le=1024**4),
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "pattern": r"^\d+[kKmMgG]?(i?[bB])?$"},
-                {"type": "integer", "minimum": 1},
+                {"type": "integer", "minimum": 1, "maximum": 1024**4},
             ],
             "description": "bytes, or text like '256m', '1g'",
         }

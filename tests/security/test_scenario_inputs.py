@@ -228,3 +228,42 @@ def test_a_deeply_nested_success_pattern_is_a_located_problem(tmp_path: Path) ->
               "target": {"host": "web"}, "steps": [{"run": "true"}],
               "success": {"matches": "(?:" * 1000 + "a" + ")" * 1000}}
     assert_located_refusal(scenario_with(tmp_path, injects=[inject]), "1000 characters")
+
+
+def quickstart() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((SCENARIOS / "quickstart.yml").read_text())
+    return loaded
+
+
+def with_inject(**changes: Any) -> list[dict[str, Any]]:
+    injects: list[dict[str, Any]] = quickstart()["injects"]
+    injects[1].update(changes)
+    return injects
+
+
+HUGE_NUMBERS: dict[str, tuple[dict[str, Any], str]] = {
+    "duration": ({"duration": 10**30}, "less than or equal to"),
+    "window": ({"injects": with_inject(detection={"window": 10**30, "points": 5})},
+               "less than or equal to"),
+    "inject-points": ({"injects": with_inject(points=9 * 10**30)}, "less than or equal to"),
+    "penalty-points": ({"scoring": {"penalties": [{"rule": "false_report", "points": 10**30}]}},
+                       "less than or equal to"),
+    "points-per-check": ({"scoring": {"availability": {"points_per_check": 1e308}}},
+                         "less than or equal to"),
+    "infinite-weight": ({"scoring": {"weights": {"detection": float("inf")}}}, "finite"),
+    "step-timeout": ({"injects": with_inject(steps=[{"run": "true", "timeout": 10**20}])},
+                     "less than or equal to 3600"),
+}
+
+
+@pytest.mark.parametrize("case", HUGE_NUMBERS.values(), ids=HUGE_NUMBERS.keys())
+def test_numbers_beyond_what_scoring_and_sockets_hold_are_refused(
+        tmp_path: Path, case: tuple[dict[str, Any], str]) -> None:
+    changes, text = case
+    assert_located_refusal(scenario_with(tmp_path, **changes), text)
+
+
+def test_a_check_timeout_is_at_most_an_hour(tmp_path: Path) -> None:
+    hosts = quickstart()["hosts"]
+    hosts[1]["services"][0]["check"]["timeout"] = 10**20
+    assert_located_refusal(scenario_with(tmp_path, hosts=hosts), "less than or equal to 3600")
