@@ -267,3 +267,13 @@ def test_a_check_timeout_is_at_most_an_hour(tmp_path: Path) -> None:
     hosts = quickstart()["hosts"]
     hosts[1]["services"][0]["check"]["timeout"] = 10**20
     assert_located_refusal(scenario_with(tmp_path, hosts=hosts), "less than or equal to 3600")
+
+
+def test_a_long_base_60_number_is_refused_quickly_and_briefly(tmp_path: Path) -> None:
+    path = scenario_with(tmp_path)
+    text = path.read_text(encoding="utf-8").replace("duration: 90s",
+                                                    "duration: 1" + ":0" * 100_000)
+    path.write_text(text, encoding="utf-8")
+    assert_located_refusal(path, "number too long (200001 characters")
+    result = rangectl("validate", str(path), timeout=60)
+    assert max(len(line) for line in result.stderr.splitlines()) < 500
