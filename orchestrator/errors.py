@@ -75,14 +75,30 @@ class InvalidInputError(RangectlError):
     exit_code = EXIT_INVALID
 
 
+# A scenario error keeps (and so prints) at most this many problems: a hostile
+# file with 100,000s of mistakes must not flood the controller's terminal.
+MAX_PROBLEMS = 200
+
+
 class ScenarioError(InvalidInputError):
-    """A scenario file has problems; all of them are listed, each with its place."""
+    """A scenario file has problems; the first MAX_PROBLEMS are listed, each with its place.
+
+    `omitted` counts the problems beyond those, which are only counted.
+    """
 
     def __init__(self, problems: list[Problem]) -> None:
         ordered = sorted(problems, key=lambda p: (p.file, p.line or 0, p.column or 0))
         count = len(ordered)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} found")
-        self.problems = ordered
+        self.problems = ordered[:MAX_PROBLEMS]
+        self.omitted = count - len(self.problems)
+
+    def rendered(self) -> list[str]:
+        """Each kept problem as a line, then one line counting the omitted ones."""
+        lines = [problem.render() for problem in self.problems]
+        if self.omitted:
+            lines.append(f"... and {self.omitted} more problem{'s' if self.omitted != 1 else ''}")
+        return lines
 
 
 class RuntimeFailureError(RangectlError):

@@ -24,8 +24,8 @@ stderr = console(stderr=True, soft_wrap=True)
 def report_error(error: RangectlError) -> None:
     """Print an error for a person: every problem of a scenario, or one message."""
     if isinstance(error, ScenarioError):
-        for problem in error.problems:
-            stderr.print(line(problem.render()))
+        for rendered in error.rendered():
+            stderr.print(line(rendered))
         stderr.print(line(("error:", "red"), " ", error.message))
         return
     stderr.print(line(("error:", "red"), " ", error.message))

@@ -32,7 +32,7 @@ def validate_command(files: tuple[Path, ...], output: str) -> None:
             plan_loaded(loaded)
         except ScenarioError as error:
             results.append({"file": str(path), "valid": False,
-                            "problems": [p.render() for p in error.problems]})
+                            "problems": error.rendered()})
             if output == "table":
                 report_error(error)
             continue

@@ -31,6 +31,7 @@ from orchestrator.plan.subnets import SubnetAllocator, block_prefix
 from orchestrator.plan.templates import (
     TemplateRenderError,
     build_context,
+    compile_once,
     render,
     secret_placeholders,
 )
@@ -45,6 +46,10 @@ ACCESS_PREFIX = 28
 FIRST_DYNAMIC_HOST = 10
 # rangectl's own hosts take the last usable addresses of each subnet they join.
 OWN_HOST_OFFSETS = {"bastion": 1, "scorebot": 2, "red": 3}
+# Teams x templates rendered per team: planning renders every template for
+# every team, so a hostile scenario must not make that product unbounded. The
+# flagship at 1000 teams renders about 28,000.
+MAX_RENDERS = 500_000
 
 
 class TemplateProblemsError(InvalidInputError):
@@ -68,20 +73,37 @@ def plan_exercise(
     if not is_name(exercise_id):
         raise InvalidInputError(f"{exercise_id!r} is not a valid exercise id", NAME_HINT)
     chosen = _choose_teams(scenario, teams)
+    per_team = templates_per_team(scenario)
+    if len(chosen) * per_team > MAX_RENDERS:
+        raise InvalidInputError(
+            f"{len(chosen)} teams x {per_team} templates is {len(chosen) * per_team:,} "
+            f"renders, more than the limit of {MAX_RENDERS:,}",
+            "plan fewer teams at once (--teams), or use fewer inject steps, "
+            "indicators and checks")
     pool_network = ipaddress.IPv4Network(pool or scenario.addressing.pool)
     allocator = SubnetAllocator(pool_network, (ipaddress.IPv4Network(r) for r in reserved))
     prefixes = [network.prefix for network in scenario.networks] + [ACCESS_PREFIX]
     block_size = block_prefix(prefixes)
     problems: list[tuple[PathKey, str]] = []
     ranges = []
-    for team in chosen:
-        block = allocator.allocate(block_size, f"team '{team.id}' (a /{block_size})")
-        ranges.append(_team_range(scenario, exercise_id, team, block, problems))
+    with compile_once():
+        for team in chosen:
+            block = allocator.allocate(block_size, f"team '{team.id}' (a /{block_size})")
+            ranges.append(_team_range(scenario, exercise_id, team, block, problems))
     if problems:
         raise TemplateProblemsError(problems)
     return Plan(exercise=exercise_id, scenario=scenario.name, pool=str(pool_network),
                 duration=scenario.duration, tick=scenario.tick, teams=tuple(ranges),
                 scoring=_scoring(scenario))
+
+
+def templates_per_team(scenario: Scenario) -> int:
+    """How many templates planning renders for each team (an upper bound)."""
+    injects = sum(len(inject.steps) + 1 + (len(inject.detection.indicators)
+                                            if inject.detection else 0)
+                  for inject in scenario.injects)
+    checks = sum(4 for host in scenario.hosts for service in host.services if service.scored)
+    return injects + checks
 
 
 def _choose_teams(scenario: Scenario, wanted: Sequence[str] | None) -> list[Team]:

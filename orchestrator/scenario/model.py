@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from orchestrator.scenario.types import Bytes, DisplayText, Name, Seconds, Technique, Template
+from orchestrator.scenario.types import (
+    Bytes,
+    DisplayText,
+    Name,
+    Seconds,
+    Technique,
+    Template,
+    Timeout,
+)
 
 Tactic = Literal[
     "reconnaissance", "resource-development", "initial-access", "execution", "persistence",
@@ -34,7 +42,14 @@ PenaltyRule = Literal[
 class Model(BaseModel):
     """Base of every scenario model: frozen, and unknown keys are errors."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              allow_inf_nan=False)
+
+
+# Points and weights are summed and multiplied as floats in scoring: each has
+# a ceiling far above any real exercise and far below a float's range.
+MAX_POINTS = 1_000_000
+MAX_WEIGHT = 1000.0
 
 
 def _named(value: Any) -> Any:
@@ -76,7 +91,7 @@ class TcpCheck(Model):
 
     type: Literal["tcp"]
     banner: str | None = Field(default=None, description="text the service must send first")
-    timeout: Seconds = 5
+    timeout: Timeout = 5
 
 
 class HttpCheck(Model):
@@ -86,7 +101,7 @@ class HttpCheck(Model):
     path: str = Field(default="/", pattern=r"^/")
     status: int = Field(default=200, ge=100, le=599)
     contains: Template | None = None
-    timeout: Seconds = 5
+    timeout: Timeout = 5
 
 
 class SshCheck(Model):
@@ -97,7 +112,7 @@ class SshCheck(Model):
     password_secret: str = Field(description="name of the secret holding the password")
     command: str = "true"
     contains: Template | None = None
-    timeout: Seconds = 10
+    timeout: Timeout = 10
 
 
 class DnsCheck(Model):
@@ -107,7 +122,7 @@ class DnsCheck(Model):
     query: Template
     record: Literal["A", "AAAA", "MX", "TXT", "CNAME", "NS"] = "A"
     expect: Template | None = None
-    timeout: Seconds = 5
+    timeout: Timeout = 5
 
 
 class CommandCheck(Model):
@@ -116,7 +131,7 @@ class CommandCheck(Model):
     type: Literal["command"]
     run: Template
     contains: Template | None = None
-    timeout: Seconds = 10
+    timeout: Timeout = 10
 
 
 Check = Annotated[
@@ -209,7 +224,7 @@ class Step(Model):
     """One command of an inject, rendered by Jinja2 with the team's plan."""
 
     run: Template
-    timeout: Seconds = 60
+    timeout: Timeout = 60
 
 
 class Success(Model):
@@ -217,7 +232,8 @@ class Success(Model):
 
     exit_code: int | None = 0
     contains: Template | None = None
-    matches: str | None = Field(default=None, description="a regular expression")
+    matches: str | None = Field(default=None, max_length=1000,
+                                description="a regular expression, at most 1000 characters")
 
 
 class Detection(Model):
@@ -226,7 +242,7 @@ class Detection(Model):
     techniques: tuple[Technique, ...] = Field(default=(), description="default: the inject's")
     indicators: tuple[Template, ...] = ()
     window: Seconds = 1800
-    points: int = Field(default=0, ge=0)
+    points: int = Field(default=0, ge=0, le=MAX_POINTS)
 
 
 class Inject(Model):
@@ -245,7 +261,7 @@ class Inject(Model):
     )
     steps: tuple[Step, ...] = Field(min_length=1)
     success: Success = Success()
-    points: int = Field(default=0, ge=0, description="defence points at stake")
+    points: int = Field(default=0, ge=0, le=MAX_POINTS, description="defence points at stake")
     detection: Detection | None = None
     secrets: tuple[str, ...] = Field(default=(), description="team secrets the steps may use")
 
@@ -253,16 +269,16 @@ class Inject(Model):
 class Weights(Model):
     """How much each category counts in a team's total."""
 
-    availability: float = Field(default=1.0, ge=0)
-    defence: float = Field(default=1.0, ge=0)
-    detection: float = Field(default=1.0, ge=0)
-    penalties: float = Field(default=1.0, ge=0)
+    availability: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    defence: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    detection: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    penalties: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
 
 
 class Availability(Model):
     """Points for keeping services up, per service per tick, scaled by the SLA."""
 
-    points_per_check: float = Field(default=1.0, ge=0)
+    points_per_check: float = Field(default=1.0, ge=0, le=MAX_POINTS)
     degraded_factor: float = Field(default=0.5, ge=0, le=1)
 
 
@@ -270,7 +286,7 @@ class Penalty(Model):
     """Points taken for breaking a rule of the exercise."""
 
     rule: PenaltyRule
-    points: int = Field(gt=0)
+    points: int = Field(gt=0, le=MAX_POINTS)
 
 
 class Scoring(Model):

@@ -48,12 +48,24 @@ def check_references(
     return sorted({problem for check in checks for problem in check})
 
 
+# A hint names at most this many options, and looks for a close match only
+# among this many: a hostile scenario with 10,000s of names must not make each
+# of 10,000s of problems quadratic work and a megabyte of output.
+HINT_OPTIONS = 10
+HINT_CLOSE_MATCH_LIMIT = 500
+
+
 def _suggest(name: str, candidates: Iterable[str]) -> str:
     options = sorted(set(candidates))
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return "known: " + (", ".join(options) if options else "none")
+    if len(options) <= HINT_CLOSE_MATCH_LIMIT:
+        close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+        if close:
+            return f"did you mean '{close[0]}'?"
+    if not options:
+        return "known: none"
+    shown = ", ".join(options[:HINT_OPTIONS])
+    more = len(options) - HINT_OPTIONS
+    return "known: " + shown + (f", ... and {more} more" if more > 0 else "")
 
 
 def _duplicates(
@@ -277,6 +289,9 @@ def _inject_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
             except re.error as exc:
                 yield sm.problem((*base, "success", "matches"),
                                  f"inject '{inject.name}': bad regular expression: {exc}")
+            except (RecursionError, OverflowError, MemoryError):
+                yield sm.problem((*base, "success", "matches"),
+                                 f"inject '{inject.name}': regular expression nested too deeply")
 
 
 def inject_offsets(scenario: Scenario) -> dict[str, int | None]:

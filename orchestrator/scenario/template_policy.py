@@ -47,18 +47,39 @@ _DESCRIBED: dict[type[nodes.Node], str] = {
     nodes.FromImport: "'{% from %}'", nodes.Extends: "'{% extends %}'",
     nodes.Block: "'{% block %}'",
 }
+# How deep a template's syntax tree may nest, and how many filters may be
+# chained. Jinja2 compiles a template to Python, which refuses more than 100
+# levels of indentation or 200 of parentheses: 100 nested `{% if %}` or 210
+# chained filters were an internal error at `plan`.
+MAX_DEPTH = 32
+MAX_FILTERS = 16
 HINT = ("templates only fill in names, addresses and secrets; compute inside the range "
         "(in a step's shell), not on the controller")
 
 
 def template_violations(template: nodes.Template) -> Iterator[str]:
     """Every construct of `template` outside the whitelist, described for a person."""
-    yield from _walk(template, loops=0)
+    yield from _walk(template, loops=0, depth=0)
 
 
-def _walk(node: nodes.Node, loops: int) -> Iterator[str]:
+def _filter_chain(node: nodes.Filter) -> int:
+    length = 0
+    current: nodes.Node | None = node
+    while isinstance(current, nodes.Filter):
+        length += 1
+        current = current.node
+    return length
+
+
+def _walk(node: nodes.Node, loops: int, depth: int) -> Iterator[str]:
     if not isinstance(node, _ALLOWED):
         yield _DESCRIBED.get(type(node), f"'{type(node).__name__}'") + " is not allowed"
+        return
+    if depth > MAX_DEPTH:
+        yield f"nesting more than {MAX_DEPTH} levels deep is not allowed"
+        return
+    if isinstance(node, nodes.Filter) and _filter_chain(node) > MAX_FILTERS:
+        yield f"a chain of more than {MAX_FILTERS} filters is not allowed"
         return
     if isinstance(node, nodes.Filter) and node.name not in SAFE_FILTERS:
         yield f"the filter '{node.name}' is not allowed (allowed: {_listed(SAFE_FILTERS)})"
@@ -72,7 +93,7 @@ def _walk(node: nodes.Node, loops: int) -> Iterator[str]:
             yield "a recursive '{% for %}' is not allowed"
         loops += 1
     for child in node.iter_child_nodes():
-        yield from _walk(child, loops)
+        yield from _walk(child, loops, depth + 1)
 
 
 def _listed(names: frozenset[str]) -> str:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import jinja2
 import jinja2.meta
+import jinja2.sandbox
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from orchestrator.scenario.template_policy import HINT as TEMPLATE_HINT
@@ -59,13 +60,18 @@ def parse_size(value: Any) -> Any:
 
 def check_template(value: str) -> str:
     """Refuse a Jinja2 template that does not parse, names an unknown variable,
-    or uses more than substitution (see template_policy: a scenario is data)."""
-    environment = jinja2.Environment(autoescape=False)
+    or uses more than substitution (see template_policy: a scenario is data).
+
+    The template is also compiled as the planner will compile it, so that
+    nothing Python refuses in the generated code (too deep, too many
+    parentheses) reaches the planner as an internal error.
+    """
+    environment = jinja2.sandbox.ImmutableSandboxedEnvironment(autoescape=False)
     try:
         parsed = environment.parse(value)
     except jinja2.TemplateSyntaxError as exc:
         raise ValueError(f"template error: {exc.message}") from None
-    except RecursionError:
+    except (RecursionError, MemoryError):
         raise ValueError("template error: nested too deeply") from None
     violation = next(template_violations(parsed), None)
     if violation is not None:
@@ -74,31 +80,52 @@ def check_template(value: str) -> str:
     if unknown:
         known = ", ".join(sorted(TEMPLATE_NAMES))
         raise ValueError(f"template uses unknown variable '{unknown[0]}' (known: {known})")
+    try:
+        environment.compile(parsed)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValueError(f"template error: {exc.message}") from None
+    except (SyntaxError, RecursionError, MemoryError):
+        raise ValueError("template error: nested too deeply") from None
     return value
 
 
-_DURATION_SCHEMA = WithJsonSchema(
-    {
-        "anyOf": [
-            {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$", "examples": ["90s", "5m"]},
-            {"type": "integer", "minimum": 0},
-        ],
-        "description": "seconds, or text like '90s', '5m', '1h30m'",
-    }
-)
+# Upper bounds keep every number a scenario gives within what scoring (floats),
+# JSON and sockets can hold: a window of 400 nines or a check timeout of 10**20
+# crashed `score`, `report` and the runner for every team.
+MAX_SECONDS = 30 * 24 * 3600  # 30 days: any duration, window or delay
+MAX_TIMEOUT = 3600  # one hour: a check's or an inject step's timeout
 
-Seconds = Annotated[int, BeforeValidator(parse_duration), _DURATION_SCHEMA]
-"""A duration, held as whole seconds."""
+
+def _duration_schema(maximum: int, limit: str) -> WithJsonSchema:
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^(\d+h)?(\d+m)?(\d+s)?$",
+                 "examples": ["90s", "5m"]},
+                {"type": "integer", "minimum": 0, "maximum": maximum},
+            ],
+            "description": f"seconds, or text like '90s', '5m', '1h30m'; at most {limit}",
+        }
+    )
+
+
+Seconds = Annotated[int, BeforeValidator(parse_duration), Field(le=MAX_SECONDS),
+                    _duration_schema(MAX_SECONDS, "30 days")]
+"""A duration, held as whole seconds: at most 30 days."""
+
+Timeout = Annotated[int, BeforeValidator(parse_duration), Field(le=MAX_TIMEOUT),
+                    _duration_schema(MAX_TIMEOUT, "1h")]
+"""A timeout, held as whole seconds: at most one hour."""
 
 Bytes = Annotated[
     int,
     BeforeValidator(parse_size),
-    Field(gt=0),
+    Field(gt=0, le=1024**4),
     WithJsonSchema(
         {
             "anyOf": [
                 {"type": "string", "pattern": r"^\d+[kKmMgG]?(i?[bB])?$"},
-                {"type": "integer", "minimum": 1},
+                {"type": "integer", "minimum": 1, "maximum": 1024**4},
             ],
             "description": "bytes, or text like '256m', '1g'",
         }

@@ -37,6 +37,11 @@ _PLAIN_SCALAR_TAGS = {
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+# No number a scenario needs is longer; PyYAML builds a YAML 1.1 base-60
+# number (`1:0:0:...`) in time quadratic in its length (2 MiB took 91 s), and a
+# long integer costs as much to construct and to check.
+MAX_NUMBER_LENGTH = 32
 
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -162,6 +167,11 @@ def _place_of_offset(raw: bytes, offset: int) -> tuple[int, int]:
     return line, column
 
 
+def _shown(value: str, limit: int = 40) -> str:
+    """`value`, cut to `limit` characters for a message."""
+    return value if len(value) <= limit else value[:limit] + "..."
+
+
 def _position(mark: Any) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
@@ -268,12 +278,23 @@ class _Builder:
             return event.value
         if tag == _MERGE_TAG:
             return _MergeKey()
+        if tag in _NUMBER_TAGS:
+            self._check_number(event.value, position)
         node = yaml.ScalarNode(tag, event.value)
         try:
             return yaml.constructor.SafeConstructor().construct_object(node)
         except (ValueError, yaml.YAMLError):
-            self.fail(position, f"'{event.value}' is not a valid {tag.rsplit(':', 1)[-1]}")
+            self.fail(position, f"'{_shown(event.value)}' is not a valid {tag.rsplit(':', 1)[-1]}")
         return None
+
+    def _check_number(self, value: str, position: Position) -> None:
+        if len(value) > MAX_NUMBER_LENGTH:
+            self.fail(position, f"number too long ({len(value)} characters; "
+                      f"at most {MAX_NUMBER_LENGTH}): '{_shown(value)}'",
+                      "no value in a scenario needs a number this long")
+        if ":" in value:
+            self.fail(position, f"'{value}' is a YAML 1.1 base-60 number, which rangectl "
+                      "does not read", "write a duration like '1h30m', or quote the text")
 
     def _refuse_tag(self, tag: str, position: Position) -> None:
         shown = tag.replace("tag:yaml.org,2002:", "!!")
