@@ -1,8 +1,8 @@
 """Run a team's service checks on its scorebot and read the results.
 
-The check runner (scoring/checks/runner.py) is sent along with each session,
-so the scorebot always runs the controller's own version of it and nothing
-needs installing. The checks, with the team's real secrets filled in (an SSH
+The check runner (orchestrator/agents/check_runner.py) is sent along with
+each session, so the scorebot always runs the controller's own version of it
+and nothing needs installing. The checks, with the team's real secrets filled in (an SSH
 check's password), go to it on standard input, never on its command line,
 where any process on the scorebot could read them and the engine keeps them
 with the exec. The results come back as JSON through the Docker API, and are
@@ -14,19 +14,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
+from orchestrator.agents import agent_source
+from orchestrator.agents.check_runner import CheckResult
 from orchestrator.errors import RangectlError, RuntimeFailureError, one_line
-from orchestrator.images.catalog import project_root
 from orchestrator.plan.model import PlannedCheck, TeamRange
 from orchestrator.plan.templates import fill_secrets, mask_secrets
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
-from scoring.checks.runner import CheckResult
 
-__all__ = ["CheckOutcome", "CheckResult", "Scorebot", "check_spec", "run_checks",
-           "runner_source"]
+__all__ = ["CheckOutcome", "CheckResult", "Scorebot", "check_spec", "run_checks"]
 
 MAX_DETAIL = 300
 UNKNOWN_RESULT = ("the check runner answered a result that is none of "
@@ -47,11 +45,6 @@ class CheckOutcome:
     @property
     def check_id(self) -> str:
         return f"{self.host}/{self.service}"
-
-
-@cache
-def runner_source() -> str:
-    return (project_root() / "scoring" / "checks" / "runner.py").read_text(encoding="utf-8")
 
 
 def check_spec(check: PlannedCheck, secrets: dict[str, str]) -> dict[str, Any]:
@@ -120,8 +113,8 @@ class Scorebot:
         self.team = team
         self.secrets = secrets
         self.specs = [check_spec(check, secrets) for check in team.checks]
-        self.process = HostProcess(backend, exercise, team.team, "scorebot",
-                                   ["python3", "-c", runner_source(), "--serve"])
+        runner = ["python3", "-c", agent_source("check_runner"), "--serve"]
+        self.process = HostProcess(backend, exercise, team.team, "scorebot", runner)
 
     def run(self) -> list[CheckOutcome]:
         if not self.specs:

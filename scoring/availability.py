@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from orchestrator.agents.check_runner import CheckResult
 from orchestrator.plan.model import Plan
-from scoring.checks.runner import CheckResult
 from scoring.facts import CheckFact, Facts
 from scoring.lines import LedgerLine, points
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from orchestrator.agents.check_runner import CheckResult
 from orchestrator.plan.model import Plan
-from scoring.checks.runner import CheckResult
 from scoring.detection import ReportMatch
 from scoring.facts import CheckFact, Facts
 from scoring.lines import LedgerLine

@@ -2,11 +2,11 @@
 
 A bastion's spool is trainee territory: whatever is in it may be hostile (a
 symbolic link, a FIFO, a huge file, deep nesting, keys the engine uses
-itself). So the reader on the bastion (spool_reader.py) runs as the
-unprivileged `rangectl-spool` user, never follows or waits on what it finds,
-and sends back each file's text under the name it read it as; the engine
-checks that text against the report schema (scoring/incidents.py) and
-records either `incident.reported` (the checked fields only) or
+itself). So the reader on the bastion (orchestrator/agents/spool_reader.py)
+runs as the unprivileged `rangectl-spool` user, never follows or waits on
+what it finds, and sends back each file's text under the name it read it as;
+the engine checks that text against the report schema (scoring/incidents.py)
+and records either `incident.reported` (the checked fields only) or
 `incident.rejected` (file, owner, reason: the white cell sees it in the
 report). Nothing a trainee writes can stop collection or scoring.
 
@@ -24,9 +24,8 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
+from orchestrator.agents import agent_source
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.events.kinds import INCIDENT_PREFIX, IncidentRejected, IncidentReported
 from orchestrator.events.store import EventStore
@@ -38,11 +37,6 @@ SPOOL_USER = "rangectl-spool"  # made in images/bastion/Dockerfile; owns the spo
 FILE_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9_.-]{0,63})\.json")
 MAX_FILE = 2048  # a file name as the reader escapes it (at most 255 bytes, escaped)
 MAX_REASON = 300
-
-
-@cache
-def reader_source() -> str:
-    return Path(__file__).with_name("spool_reader.py").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -131,8 +125,8 @@ class IncidentCollector:
         self.store = store
         self.known = known_files(store, team)
         self.archive: list[str] = []  # recorded, still in the spool
-        self.process = HostProcess(backend, exercise, team, "bastion",
-                                   ["python3", "-I", "-c", reader_source()], user=SPOOL_USER)
+        reader = ["python3", "-I", "-c", agent_source("spool_reader")]
+        self.process = HostProcess(backend, exercise, team, "bastion", reader, user=SPOOL_USER)
 
     def collect(self, t: float) -> int:
         """Record the team's new files, as reports or rejections; return how many reports."""

@@ -29,6 +29,7 @@ import pytest
 import yaml
 
 from orchestrator.access.logins import collect_logins
+from orchestrator.agents.check_runner import run_all
 from orchestrator.cli.common import load
 from orchestrator.events.store import Event, EventStore
 from orchestrator.exercise.clock import SimulatedClock
@@ -38,7 +39,6 @@ from orchestrator.runtime.backend import ExecResult, RangeBackend
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.scorebot import CheckResult, run_checks
 from orchestrator.state import ExerciseState
-from scoring.checks.runner import run_all
 from tests.conftest import SCENARIOS
 from tests.e2e.cli import rangectl
 from tests.tcp_service import service

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
+from dataclasses import dataclass
 
 from orchestrator.errors import RuntimeFailureError
 
@@ -28,19 +29,42 @@ ACCESS_BRIDGE_PREFIX = "rxa"
 INPUT_CHAIN = "RANGECTL-INPUT"
 FORWARD_CHAIN = "RANGECTL-FORWARD"
 
-_INPUT_RULES = (
-    ["-i", "rx+", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"],
-    ["-i", "rx+", "-j", "DROP"],
+Rule = tuple[str, ...]
+
+_INPUT_RULES: tuple[Rule, ...] = (
+    ("-i", "rx+", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"),
+    ("-i", "rx+", "-j", "DROP"),
 )
-_FORWARD_RULES = (
+_FORWARD_RULES: tuple[Rule, ...] = (
     # Frames bridged within one range network stay on it. Docker's internal-network
     # rules would drop those addressed beyond the subnet (a packet for the router
     # host to forward), because bridged frames pass iptables too; accept them first.
-    ["-i", f"{RANGE_BRIDGE_PREFIX}+", "-m", "physdev", "--physdev-is-bridged", "-j", "ACCEPT"],
-    ["-i", f"{ACCESS_BRIDGE_PREFIX}+", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED",
-     "-j", "RETURN"],
-    ["-i", f"{ACCESS_BRIDGE_PREFIX}+", "-j", "DROP"],
+    ("-i", f"{RANGE_BRIDGE_PREFIX}+", "-m", "physdev", "--physdev-is-bridged", "-j", "ACCEPT"),
+    ("-i", f"{ACCESS_BRIDGE_PREFIX}+", "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED",
+     "-j", "RETURN"),
+    ("-i", f"{ACCESS_BRIDGE_PREFIX}+", "-j", "DROP"),
 )
+
+
+@dataclass(frozen=True)
+class ChainRules:
+    """One chain rangectl owns: the tool that installs it, the built-in chain that
+    jumps to it first, and its rules in order."""
+
+    tool: str
+    chain: str
+    parent: str
+    rules: tuple[Rule, ...]
+
+
+def isolation_rules() -> tuple[ChainRules, ...]:
+    """Every chain `up` installs, in order, as data (what the tests read).
+
+    IPv6 gets the INPUT chain only: containers run with IPv6 disabled, and
+    Docker's DOCKER-USER chain exists for iptables alone."""
+    return (ChainRules("iptables", INPUT_CHAIN, "INPUT", _INPUT_RULES),
+            ChainRules("iptables", FORWARD_CHAIN, "DOCKER-USER", _FORWARD_RULES),
+            ChainRules("ip6tables", INPUT_CHAIN, "INPUT", _INPUT_RULES))
 
 
 def bridge_name(docker_name: str, access: bool) -> str:
@@ -51,24 +75,22 @@ def bridge_name(docker_name: str, access: bool) -> str:
 
 def ensure_isolation_rules() -> None:
     """Install (or refresh) the rules; idempotent and cheap enough for every `up`."""
-    for tool, chains in (("iptables", True), ("ip6tables", False)):
-        binary = shutil.which(tool)
+    for rules in isolation_rules():
+        binary = shutil.which(rules.tool)
         if binary is None:
             raise RuntimeFailureError(
-                f"{tool} is missing; rangectl needs it to isolate ranges from this machine",
-                "install it: apt-get install iptables")
-        _chain(binary, INPUT_CHAIN, "INPUT", _INPUT_RULES)
-        if chains:
-            _chain(binary, FORWARD_CHAIN, "DOCKER-USER", _FORWARD_RULES)
+                f"{rules.tool} is missing; rangectl needs it to isolate ranges from this "
+                "machine", "install it: apt-get install iptables")
+        _chain(binary, rules)
 
 
-def _chain(binary: str, chain: str, parent: str, rules: tuple[list[str], ...]) -> None:
-    _run(binary, "-N", chain, allow_failure=True)
-    _run(binary, "-F", chain)
-    for rule in rules:
-        _run(binary, "-A", chain, *rule)
-    if _run(binary, "-C", parent, "-j", chain, allow_failure=True) != 0:
-        _run(binary, "-I", parent, "1", "-j", chain)
+def _chain(binary: str, rules: ChainRules) -> None:
+    _run(binary, "-N", rules.chain, allow_failure=True)
+    _run(binary, "-F", rules.chain)
+    for rule in rules.rules:
+        _run(binary, "-A", rules.chain, *rule)
+    if _run(binary, "-C", rules.parent, "-j", rules.chain, allow_failure=True) != 0:
+        _run(binary, "-I", rules.parent, "1", "-j", rules.chain)
 
 
 def _run(binary: str, *args: str, allow_failure: bool = False) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scoring.checks.runner import run_all
+from orchestrator.agents.check_runner import run_all
 from tests.tcp_service import service
 
 

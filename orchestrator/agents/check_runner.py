@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The check runner: probes a team's services from inside its range.
 
-It runs on the team's scorebot (copied there at provisioning) with nothing but
-the standard library, paramiko and dig, because the scorebot is a range host
-like any other. It reads one JSON document on standard input, runs every check
-concurrently with its own timeout, and prints one JSON document: one exec per
-team per tick, not one per check.
+It runs on the team's scorebot (orchestrator/scorebot.py sends this source
+with `python3 -c`) with nothing but the standard library, paramiko and dig,
+because the scorebot is a range host like any other. It reads one JSON
+document on standard input, runs every check concurrently with its own
+timeout, and prints one JSON document: one exec per team per tick, not one
+per check.
 
 With `--serve` it stays running for a whole exercise: each line on standard
 input is a request and each answer is one line on standard output, so a tick
