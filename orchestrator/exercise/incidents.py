@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from orchestrator.agents import agent_source
-from orchestrator.errors import RuntimeFailureError
+from orchestrator.errors import RuntimeFailureError, unprintable
 from orchestrator.events.kinds import INCIDENT_PREFIX, IncidentRejected, IncidentReported
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.backend import RangeBackend
@@ -79,7 +78,7 @@ def _entry(item: object) -> SpoolEntry | None:
 
 
 def _printable(text: str) -> bool:
-    return not any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+    return not any(unprintable(char) for char in text)
 
 
 def judge(entry: SpoolEntry, team: str, t: float) -> IncidentReported | IncidentRejected:

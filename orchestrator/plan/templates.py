@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -105,16 +104,11 @@ def compile_once() -> Iterator[None]:
         _PLAN_COMPILED.reset(token)
 
 
-@functools.lru_cache(maxsize=4096)
-def _compiled_shared(template: str) -> jinja2.Template:
-    return _ENVIRONMENT.from_string(template)
-
-
 def _compiled(template: str) -> jinja2.Template:
-    """Each template text compiled once: every team renders the same texts."""
+    """Each template text compiled once per plan (outside one: compiled for this call)."""
     cache = _PLAN_COMPILED.get()
     if cache is None:
-        return _compiled_shared(template)
+        return _ENVIRONMENT.from_string(template)
     compiled = cache.get(template)
     if compiled is None:
         compiled = cache[template] = _ENVIRONMENT.from_string(template)

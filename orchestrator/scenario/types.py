@@ -8,7 +8,6 @@ parses a string again.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Annotated, Any
 
 import jinja2
@@ -16,6 +15,7 @@ import jinja2.meta
 import jinja2.sandbox
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
+from orchestrator.errors import unprintable
 from orchestrator.scenario.template_policy import HINT as TEMPLATE_HINT
 from orchestrator.scenario.template_policy import template_violations
 
@@ -161,7 +161,7 @@ def check_display_text(value: str) -> str:
         raise ValueError(f"a display name is at most {DISPLAY_MAX} characters (this one has "
                          f"{len(value)})")
     for character in value:
-        if unicodedata.category(character).startswith("C"):
+        if unprintable(character):
             raise ValueError(f"a display name is one printable line; it contains "
                              f"{character!r} (U+{ord(character):04X})")
     return value
