@@ -1,4 +1,4 @@
-"""The contract every runtime backend (Docker, Docker Swarm) fulfils.
+"""The contract a runtime backend fulfils (the local Docker engine is the one today).
 
 The planner, the exercise engine and scoring talk to ranges only through this
 protocol, so nothing above this layer knows which engine runs the range.
