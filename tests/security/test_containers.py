@@ -107,8 +107,10 @@ def test_red_and_the_scorebot_cannot_write_their_root_file_system(
         backend: DockerBackend, exercise: str) -> None:
     for host in ("red", "scorebot"):
         result = backend.exec(exercise, "ottawa", host, ["sh", "-c",
-                              "touch /etc/planted; echo rc=$?; touch /tmp/scratch && echo tmp"])
-        lines = result.output.splitlines()  # stderr and stdout, in either order
+                              "touch /etc/planted 2>&1; echo rc=$?; touch /tmp/scratch && echo tmp"])
+        # One stream in order: docker interleaves separate stdout and stderr
+        # frames at byte level, which once split "rc=1" mid-line.
+        lines = result.output.splitlines()
         assert any(line.endswith("Read-only file system") for line in lines), (host, lines)
         assert "rc=1" in lines
         assert "tmp" in lines, lines
