@@ -44,7 +44,7 @@ lint: venv
 		$(CURDIR)/$(VENV)/bin/ansible-lint --offline -q --nocolor site.yml roles
 
 schema: venv
-	$(RANGECTL) schema -o scenarios/scenario.schema.json
+	$(RANGECTL) schema --out scenarios/scenario.schema.json
 
 # The demo starts from a clean slate each time: the flagship's two-hour timeline
 # runs at --speed 120 (about a minute), with scripted blue teams (one closes a

@@ -33,7 +33,7 @@ REPORTS = {  # inject -> what Ottawa reports when it fires
 def kit(team: str) -> Path:
     directory = ExerciseState(EXERCISE).directory / "demo-kits" / team
     if not (directory / "ssh_config").exists():
-        subprocess.run([str(RANGECTL), "access", team, "-o", str(directory), "--exercise",
+        subprocess.run([str(RANGECTL), "access", team, "--out", str(directory), "--exercise",
                         EXERCISE], check=True, capture_output=True)
     return directory
 

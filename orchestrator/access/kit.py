@@ -8,7 +8,7 @@ bastion as published (127.0.0.1 unless `up --bind` said otherwise).
 
 A kit is written only into a new or empty folder, or over a kit of the same
 team and exercise (recognised by its ssh_config's first line), unless the
-controller says --force: `access -o ~/.ssh` must not replace a person's own key
+controller says --force: `access --out ~/.ssh` must not replace a person's own key
 and ssh_config.
 """
 

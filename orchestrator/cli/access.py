@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from orchestrator.access.service import make_kit, team_range
-from orchestrator.cli.common import EXERCISE_OPTION
+from orchestrator.cli.common import EXERCISE_OPTION, out_option
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.deploy import resolve_exercise
@@ -20,8 +20,7 @@ from orchestrator.state import ExerciseState
 
 @click.command("access")
 @click.argument("team")
-@click.option("-o", "--out", "out", type=click.Path(path_type=Path),
-              help="Folder for the kit (default: ./access-TEAM).")
+@out_option("Folder for the kit (default: ./access-TEAM).", legacy_short=True)
 @EXERCISE_OPTION
 @click.option("--force", is_flag=True,
               help="Write into a folder that is not this team's kit, overwriting files "

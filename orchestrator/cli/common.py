@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 from collections.abc import Callable
@@ -61,3 +62,42 @@ def check_bind(address: str, warning: str) -> None:
                                 "use 127.0.0.1 (default) or an address of this machine") from None
     if not parsed.is_loopback:
         stderr.print(line(("WARNING:", "bold red"), " ", warning.format(address=address)))
+
+
+def deprecated(old: str, new: str) -> None:
+    """Say once, on stderr, that a spelling still works but will not for long.
+
+    `-o` named a file in three commands and a format in seven; it now always
+    names the format and `--out` the file. Scripts written before keep working
+    through one release, told what to write instead.
+    """
+    stderr.print(line(("note:", "yellow"), f" {old} is deprecated; write {new} "
+                      "(-o/--output names the output format in every command, "
+                      "--out the file)"))
+
+
+def out_option(help_text: str, *, legacy_short: bool = False,
+               path_type: Any = None) -> Callable[[Decorated], Decorated]:
+    """`--out PATH`: where a command writes its file or folder.
+
+    With `legacy_short`, the command also accepts the old `-o PATH` (hidden),
+    with a deprecation note, for commands where `-o` has always named a file.
+    """
+    kind = path_type if path_type is not None else click.Path(path_type=Path)
+
+    def decorate(command: Decorated) -> Decorated:
+        @functools.wraps(command)
+        def merged(*args: Any, legacy_out: Any = None, **kwargs: Any) -> Any:
+            if legacy_out is not None:
+                if kwargs.get("out") is not None:
+                    raise click.UsageError("give the file once, with --out")
+                deprecated("-o PATH", "--out PATH")
+                kwargs["out"] = legacy_out
+            return command(*args, **kwargs)
+
+        wrapped: Any = click.option("--out", "out", type=kind, help=help_text)(merged)
+        if legacy_short:
+            wrapped = click.option("-o", "legacy_out", type=kind, hidden=True)(wrapped)
+        return wrapped  # type: ignore[no-any-return]
+
+    return decorate

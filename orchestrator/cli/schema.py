@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from orchestrator.cli.common import out_option
 from orchestrator.scenario.schema import scenario_schema
 
 
 @click.command("schema")
-@click.option("-o", "--out", "out", type=click.Path(path_type=Path),
-              help="Write to this file instead of standard output.")
+@out_option("Write to this file instead of standard output.", legacy_short=True)
 def schema_command(out: Path | None) -> None:
     """Print the JSON schema of scenario files (editors validate and complete with it)."""
     text = json.dumps(scenario_schema(), indent=2) + "\n"

@@ -36,7 +36,7 @@ def score_json(state_dir: Path) -> dict[str, Any]:
 
 
 def report_json(state_dir: Path) -> dict[str, Any]:
-    result = rangectl("report", "--format", "json", "-o", "-", state_dir=state_dir)
+    result = rangectl("report", "-o", "json", "--out", "-", state_dir=state_dir)
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document
@@ -74,7 +74,7 @@ def test_score_report_json_and_html_agree(state_dir: Path) -> None:
     board = score_json(state_dir)
     report = report_json(state_dir)
     assert report["standings"] == board["teams"]
-    html = rangectl("report", "-o", str(state_dir / "report.html"), state_dir=state_dir)
+    html = rangectl("report", "--out", str(state_dir / "report.html"), state_dir=state_dir)
     assert html.returncode == 0, html.stderr
     assert html.stdout.strip() == str(state_dir / "report.html")
     parser = StandingsParser()
@@ -119,7 +119,7 @@ def test_voiding_an_inject_changes_only_its_lines_and_is_in_the_report(state_dir
     assert all(new["void"] == "red host misconfigured" for _old, new in changed)
     cell = next(row for row in after["injects"] if row["inject"] == "scan")["teams"]["ottawa"]
     assert cell["void"] == "red host misconfigured"
-    html = rangectl("report", "-o", "-", state_dir=state_dir).stdout
+    html = rangectl("report", "--out", "-", state_dir=state_dir).stdout
     assert "voided: red host misconfigured" in html
 
 
@@ -152,7 +152,7 @@ def test_voiding_a_check_window_and_applying_a_penalty(state_dir: Path) -> None:
      "no check 'web/htp'", "did you mean 'web/http'?"),
     (("penalize", "ottawa", "--rule", "scorebot_down", "--reason", "x"),
      "no penalty rule 'scorebot_down'", "rules: false_report"),
-    (("report", "-o", "report.pdf"), "cannot tell the report format", ".html, .md or .json"),
+    (("report", "--out", "report.pdf"), "cannot tell the report format", ".html, .md or .json"),
     (("score", "--exercise", "nope"), "no exercise 'nope'", "rangectl exercises"),
 ])
 def test_bad_rulings_are_refused_with_a_fix(state_dir: Path, args: tuple[str, ...],
@@ -167,7 +167,7 @@ def test_bad_rulings_are_refused_with_a_fix(state_dir: Path, args: tuple[str, ..
 
 
 def test_markdown_report_and_default_path(state_dir: Path) -> None:
-    result = rangectl("report", "--format", "md", state_dir=state_dir)
+    result = rangectl("report", "-o", "md", state_dir=state_dir)
     assert result.returncode == 0, result.stderr
     path = Path(result.stdout.strip())
     assert path == state_dir / "exercises" / "scoring-golden" / "reports" / "scoring-golden.md"

@@ -35,7 +35,7 @@ def kits(exercise: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, P
     kits = {}
     for team in ("ottawa", "tallinn"):
         directory = tmp_path_factory.mktemp(f"kit-{team}")
-        result = rangectl("access", team, "-o", str(directory), "--exercise", exercise)
+        result = rangectl("access", team, "--out", str(directory), "--exercise", exercise)
         assert result.returncode == 0, result.stderr
         kits[team] = directory
     return kits

@@ -37,7 +37,7 @@ def test_run_at_high_speed_fires_every_inject_and_checks_every_tick(
     exercise: str, tmp_path: Path
 ) -> None:
     fresh_events(exercise)
-    assert rangectl("access", "tallinn", "-o", str(tmp_path / "kit"),
+    assert rangectl("access", "tallinn", "--out", str(tmp_path / "kit"),
                     "--exercise", exercise).returncode == 0
     with running(exercise, "5") as process:
         # Tallinn sees the password guess and reports it from its bastion, mid-run.
@@ -71,7 +71,7 @@ def assert_scores_and_reports_agree(exercise: str, tmp_path: Path) -> None:
     score = rangectl("score", "--exercise", exercise, "-o", "json")
     assert score.returncode == 0, score.stderr
     board = json.loads(score.stdout)
-    report = rangectl("report", "--exercise", exercise, "--format", "json", "-o", "-")
+    report = rangectl("report", "--exercise", exercise, "-o", "json", "--out", "-")
     assert report.returncode == 0, report.stderr
     document = json.loads(report.stdout)
     assert document["standings"] == board["teams"]
@@ -84,7 +84,7 @@ def assert_scores_and_reports_agree(exercise: str, tmp_path: Path) -> None:
     detection = {t["team"]: t["categories"]["detection"] for t in board["teams"]}
     assert detection["tallinn"] > 0
     assert detection["ottawa"] == 0
-    html = rangectl("report", "--exercise", exercise, "-o", str(tmp_path / "report.html"))
+    html = rangectl("report", "--exercise", exercise, "--out", str(tmp_path / "report.html"))
     assert html.returncode == 0, html.stderr
     text = (tmp_path / "report.html").read_text(encoding="utf-8")
     for team in board["teams"]:

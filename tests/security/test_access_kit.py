@@ -1,6 +1,6 @@
-"""`rangectl access TEAM -o DIR` never replaces a key or ssh_config it did not write.
+"""`rangectl access TEAM --out DIR` never replaces a key or ssh_config it did not write.
 
-Before, `access ottawa -o ~/.ssh` overwrote the controller's own id_ed25519 and
+Before, `access ottawa -o ~/.ssh` (now --out) overwrote the controller's own id_ed25519 and
 wrote an ssh_config over theirs (and made the folder 0700). Now the folder must
 be new, empty, or a kit of the same team and exercise (refreshed in place);
 anything else is refused with exit 2 and a hint, unless --force.
@@ -52,7 +52,7 @@ def kit(state: ExerciseState, team: str, folder: Path, force: bool = False) -> P
 
 def test_access_refuses_to_overwrite_someones_key(state: ExerciseState, tmp_path: Path) -> None:
     folder = dot_ssh(tmp_path / "dot-ssh")
-    result = rangectl("access", "ottawa", "-o", str(folder), "--exercise", state.exercise,
+    result = rangectl("access", "ottawa", "--out", str(folder), "--exercise", state.exercise,
                       state_dir=state.root)
     assert result.returncode == 2, result.stderr
     assert "files a kit would overwrite (ssh_config, id_ed25519)" in result.stderr
@@ -72,7 +72,7 @@ def test_access_refuses_a_folder_of_other_files_and_another_teams_kit(
     tallinn = tmp_path / "tallinn-kit"
     kit(state, "tallinn", tallinn)
     for folder in (notes, tallinn):
-        result = rangectl("access", "ottawa", "-o", str(folder), "--exercise", state.exercise,
+        result = rangectl("access", "ottawa", "--out", str(folder), "--exercise", state.exercise,
                           state_dir=state.root)
         assert result.returncode == 2, result.stderr
         assert "is not a kit of team 'ottawa'" in result.stderr

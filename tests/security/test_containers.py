@@ -106,8 +106,8 @@ def test_effective_capabilities_inside_are_exactly_the_intended_ones(
 def test_red_and_the_scorebot_cannot_write_their_root_file_system(
         backend: DockerBackend, exercise: str) -> None:
     for host in ("red", "scorebot"):
-        result = backend.exec(exercise, "ottawa", host, ["sh", "-c",
-                              "touch /etc/planted 2>&1; echo rc=$?; touch /tmp/scratch && echo tmp"])
+        result = backend.exec(exercise, "ottawa", host, [
+            "sh", "-c", "touch /etc/planted 2>&1; echo rc=$?; touch /tmp/scratch && echo tmp"])
         # One stream in order: docker interleaves separate stdout and stderr
         # frames at byte level, which once split "rc=1" mid-line.
         lines = result.output.splitlines()

@@ -133,7 +133,7 @@ def test_a_real_bastion_records_hostile_user_names_as_refusals(
             transport.start_client(timeout=20)
             with pytest.raises(paramiko.SSHException):
                 transport.auth_none(name)
-    kit = rangectl("access", "ottawa", "-o", str(tmp_path / "kit"), "--exercise", exercise)
+    kit = rangectl("access", "ottawa", "--out", str(tmp_path / "kit"), "--exercise", exercise)
     assert kit.returncode == 0, kit.stderr
     key = paramiko.Ed25519Key.from_private_key_file(str(tmp_path / "kit" / "id_ed25519"))
     with paramiko.Transport(("127.0.0.1", port)) as transport:
