@@ -32,9 +32,8 @@ from orchestrator.events.kinds import (
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import SystemClock
 from orchestrator.exercise.engine import ExerciseEngine
-from orchestrator.images.builder import ImageBuilder
-from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.runtime.events import ignore
+from orchestrator.runtime.open import open_backend
 from orchestrator.scenario.loader import load_scenario
 from orchestrator.state import ExerciseState
 
@@ -70,8 +69,8 @@ def measure(teams: int, directory: Path) -> dict[str, float]:
     path.write_text(yaml.safe_dump(scenario(teams), sort_keys=False), encoding="utf-8")
     loaded = load_scenario(path)
     exercise = f"engine-bench-{teams}"
-    backend = DockerBackend(max_pool_size=64)
-    builder = ImageBuilder(backend.api, lambda _event: None)
+    backend = open_backend(60)
+    builder = backend.image_builder(lambda _event: None)
     try:
         result = bring_up(loaded, backend, builder, exercise=exercise, provision_hosts=False)
         state = ExerciseState(exercise)

@@ -13,9 +13,8 @@ import tempfile
 from pathlib import Path
 
 from orchestrator.deploy import UpResult, bring_up
-from orchestrator.images.builder import ImageBuilder
-from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.runtime.events import ignore
+from orchestrator.runtime.open import open_backend
 from orchestrator.scenario.loader import load_scenario
 from orchestrator.state import ExerciseState
 
@@ -23,8 +22,8 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def up(name: str, exercise: str) -> UpResult:
-    backend = DockerBackend()
-    builder = ImageBuilder(backend.api, lambda _event: None)
+    backend = open_backend()
+    builder = backend.image_builder(lambda _event: None)
     return bring_up(load_scenario(SCENARIOS / f"{name}.yml"), backend, builder,
                     exercise=exercise)
 
@@ -43,7 +42,7 @@ def row(label: str, result: UpResult) -> str:
 
 def measure(name: str, compare_plain: bool) -> None:
     exercise = f"bench-{name}"
-    backend = DockerBackend()
+    backend = open_backend()
     try:
         print(row(f"{name}, 2 teams, first up", up(name, exercise)), flush=True)
         print(row(f"{name}, 2 teams, second up", up(name, exercise)), flush=True)

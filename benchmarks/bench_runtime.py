@@ -18,10 +18,11 @@ from pathlib import Path
 from benchmarks.raw_docker import raw_down, raw_leftovers, raw_up
 from benchmarks.synthetic import write_scenario
 from orchestrator.deploy import bring_up
-from orchestrator.images.builder import ImageBuilder
+from orchestrator.labels import selector
 from orchestrator.plan import plan_loaded
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.docker.client import connect
 from orchestrator.runtime.events import ignore
+from orchestrator.runtime.open import open_backend
 from orchestrator.scenario.loader import load_scenario
 from orchestrator.state import ExerciseState
 
@@ -35,11 +36,11 @@ def timed(action: object) -> float:
 
 
 def measure(teams: int, rounds: int, directory: Path) -> dict[str, float | int]:
-    backend = DockerBackend(max_pool_size=WORKERS + 4)
-    api = backend.api
+    backend = open_backend(WORKERS)
+    api = connect(WORKERS + 4)  # the raw-Docker floor talks to the engine itself
     loaded = load_scenario(write_scenario(directory, teams))
     exercise = f"bench-{teams}"
-    builder = ImageBuilder(api, lambda _event: None)
+    builder = backend.image_builder(lambda _event: None)
     builder.ensure(["host", "red", "scorebot", "bastion"])
     raw_plan = plan_loaded(loaded, exercise=f"raw{teams}", pool="10.160.0.0/12",
                            reserved=backend.reserved_subnets(f"raw{teams}"))
@@ -53,7 +54,7 @@ def measure(teams: int, rounds: int, directory: Path) -> dict[str, float | int]:
                                                     max_workers=WORKERS, provision_hosts=False)))
         results["down"].append(timed(lambda: backend.teardown(exercise, ignore, WORKERS)))
         leftovers += len(backend.status(exercise)) + sum(
-            1 for _ in api.networks(filters={"label": [f"rangectl.exercise={exercise}"]}))
+            1 for _ in api.networks(filters={"label": selector(exercise)}))
     ExerciseState(exercise).purge()
     median = {key: statistics.median(values) for key, values in results.items()}
     return {"teams": teams, "containers": teams * 10, **median,

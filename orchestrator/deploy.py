@@ -29,6 +29,7 @@ from orchestrator.events.kinds import (
 )
 from orchestrator.events.store import EventStore
 from orchestrator.images.builder import ImageBuilder
+from orchestrator.labels import OWN_HOSTS
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.provision import ProgressSink, TeamProvisioned, provision
 from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBackend
@@ -88,7 +89,7 @@ def bring_up(
             f"pick another id with --exercise, or remove it: rangectl down --purge "
             f"--exercise {exercise_id}")
     builder.ensure(sorted({host.image for host in loaded.scenario.hosts}
-                          | {"red", "scorebot", "bastion"}))
+                          | set(OWN_HOSTS)))
     with engine_lock():
         plan = plan_loaded(loaded, exercise=exercise_id, teams=teams, pool=pool,
                            reserved=backend.reserved_subnets(exercise_id))

@@ -22,11 +22,12 @@ from typing import Any
 
 import yaml
 
+from orchestrator.labels import OWN_HOSTS
 from orchestrator.plan.model import Plan, TeamRange
 from orchestrator.plan.templates import host_view
 from orchestrator.scenario.model import Scenario
 
-OWN_ROLES: dict[str, list[str]] = {"red": [], "scorebot": [], "bastion": []}
+OWN_ROLES: dict[str, list[str]] = {host: [] for host in OWN_HOSTS}
 
 # rangectl's own settings, never from a scenario: written as plain YAML.
 CONNECTION_VARS = ("ansible_connection", "ansible_python_interpreter")

@@ -19,6 +19,7 @@ from typing import Any
 from orchestrator.agents import agent_source
 from orchestrator.agents.check_runner import CheckResult
 from orchestrator.errors import RangectlError, RuntimeFailureError, one_line
+from orchestrator.labels import SCOREBOT
 from orchestrator.plan.model import PlannedCheck, TeamRange
 from orchestrator.plan.templates import fill_secrets, mask_secrets
 from orchestrator.runtime.backend import RangeBackend
@@ -114,7 +115,7 @@ class Scorebot:
         self.secrets = secrets
         self.specs = [check_spec(check, secrets) for check in team.checks]
         runner = ["python3", "-c", agent_source("check_runner"), "--serve"]
-        self.process = HostProcess(backend, exercise, team.team, "scorebot", runner)
+        self.process = HostProcess(backend, exercise, team.team, SCOREBOT, runner)
 
     def run(self) -> list[CheckOutcome]:
         if not self.specs:

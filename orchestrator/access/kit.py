@@ -19,6 +19,7 @@ from pathlib import Path
 
 from orchestrator.access.keys import TRAINEE_USER, TeamKey
 from orchestrator.errors import InvalidInputError
+from orchestrator.labels import BASTION
 from orchestrator.plan.model import TeamRange
 from orchestrator.state import ExerciseRecord, write_atomically
 
@@ -107,7 +108,7 @@ def _ssh_config(directory: Path, record: ExerciseRecord, team: TeamRange, user: 
         "Host bastion",
         f"  HostName {record.bind_address}",
         f"  Port {port}",
-        f"  HostKeyAlias {host_key_alias(record.exercise, team.team, 'bastion')}",
+        f"  HostKeyAlias {host_key_alias(record.exercise, team.team, BASTION)}",
         "",
     ]
     for host in team.hosts:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from orchestrator.events.kinds import BastionLogRead, TraineeLoggedIn, TraineeLoginRefused
 from orchestrator.events.store import EventStore
+from orchestrator.labels import BASTION
 from orchestrator.runtime.backend import RangeBackend
 
 # The bastion's sshd logs through syslog (images/bastion: its syslog relay
@@ -46,7 +47,7 @@ def collect_logins(backend: RangeBackend, exercise: str, teams: list[str],
         since = _seconds(cursor) if cursor else None
         lines = [(stamp, text) for stamp, text in
                  ((_sortable(stamp), text) for stamp, text in
-                  backend.host_logs(exercise, team, "bastion", since))
+                  backend.host_logs(exercise, team, BASTION, since))
                  if stamp is not None and stamp > cursor]
         refused_ports: set[str] = set()
         for stamp, text in lines:

@@ -8,6 +8,7 @@ from pathlib import Path
 from orchestrator.access.keys import ensure_team_key, key_directory
 from orchestrator.access.kit import check_kit_folder, write_kit
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.labels import BASTION
 from orchestrator.plan.model import TeamRange
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.secrets import TRAINEE_PASSWORD, load_secrets
@@ -32,7 +33,7 @@ def host_keys(backend: RangeBackend, exercise: str, team: TeamRange,
               attempts: int = 20) -> dict[str, str]:
     """Each SSH host key of the team's bastion and range hosts (made on first start)."""
     keys: dict[str, str] = {}
-    names = ["bastion", *[h.name for h in team.hosts if h.role == "range"]]
+    names = [BASTION, *[h.name for h in team.hosts if h.role == "range"]]
     for name in names:
         for _ in range(attempts):
             result = backend.exec(exercise, team.team, name, ["cat", HOST_KEY], timeout=10)

@@ -14,7 +14,7 @@ from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.state import ExerciseState
 
 
@@ -31,7 +31,7 @@ def access_command(team: str, out: Path | None, exercise: str | None, force: boo
     Hand the folder to the team's trainees: `ssh -F DIR/ssh_config HOST`. The
     folder must be new, empty, or an earlier kit of the same team (refreshed).
     """
-    backend = DockerBackend()
+    backend = open_backend()
     state = ExerciseState(resolve_exercise(backend, exercise))
     config = make_kit(backend, state, team, out or Path(f"access-{team}"), force)
     stderr.print(line((f"wrote the access kit of team {team}", "green"), f" to {config.parent}"))
@@ -48,7 +48,7 @@ def connect_command(team: str, host: str, exercise: str | None) -> None:
     if ssh is None:
         raise RuntimeFailureError("the OpenSSH client is missing",
                                   "install it: apt-get install openssh-client")
-    backend = DockerBackend()
+    backend = open_backend()
     state = ExerciseState(resolve_exercise(backend, exercise))
     planned = team_range(state, team)
     names = {"bastion", *[name for h in planned.hosts if h.role == "range"

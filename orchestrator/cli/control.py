@@ -23,12 +23,12 @@ from orchestrator.events.kinds import (
     StopRequested,
 )
 from orchestrator.exercise.run_lock import engine_running
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.state import ExerciseState
 
 
 def _request(exercise: str | None, request: Payload) -> str:
-    state = ExerciseState(resolve_exercise(DockerBackend(), exercise))
+    state = ExerciseState(resolve_exercise(open_backend(), exercise))
     if not engine_running(state):
         raise InvalidInputError(f"exercise '{state.exercise}' is not running",
                                 "start or resume it with: rangectl run")

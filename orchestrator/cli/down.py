@@ -9,7 +9,7 @@ from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import console, line
 from orchestrator.cli.progress import TeamProgress
 from orchestrator.deploy import resolve_exercise
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.state import ExerciseState
 
 
@@ -23,7 +23,7 @@ def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:
     Idempotent, and works after an interrupted `up`. The exercise's data stays
     unless --purge.
     """
-    backend = DockerBackend(max_pool_size=max_workers + 4)
+    backend = open_backend(max_workers)
     exercise_id = resolve_exercise(backend, exercise)
     with TeamProgress(console(stderr=True), "down") as progress:
         report = backend.teardown(exercise_id, progress, max_workers)

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import cells, console
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.scenario.types import is_name
 from orchestrator.state import ExerciseState, known_exercises
 
@@ -18,7 +18,7 @@ from orchestrator.state import ExerciseState, known_exercises
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
 def exercises_command(output: str) -> None:
     """List exercises: their scenario, teams, and whether their ranges are up."""
-    on_engine = DockerBackend().exercises()
+    on_engine = open_backend().exercises()
     rows: list[dict[str, Any]] = []
     for exercise in sorted(set(known_exercises()) | set(on_engine)):
         # An engine label that is not a valid id has no state folder to look in.

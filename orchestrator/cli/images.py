@@ -9,8 +9,8 @@ from orchestrator.cli.common import OUTPUT_CHOICE, print_json
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import cells, console, line
 from orchestrator.cli.progress import print_image_progress
-from orchestrator.images.builder import ImageBuilder, image_status, recipes
-from orchestrator.runtime.docker.client import connect
+from orchestrator.images.builder import recipes
+from orchestrator.runtime.open import open_backend
 
 
 @click.group("images")
@@ -23,7 +23,7 @@ def images_group() -> None:
 @click.option("--force", is_flag=True, help="Rebuild even when up to date.")
 def build_command(names: tuple[str, ...], force: bool) -> None:
     """Build NAMES (default: all) and their parents, when missing or changed."""
-    builder = ImageBuilder(connect(), print_image_progress(stderr))
+    builder = open_backend().image_builder(print_image_progress(stderr))
     built = builder.ensure(names or sorted(recipes()), force=force)
     stderr.print(line(("images ready", "green"), f": built {len(built)}"
                       + (f" ({', '.join(built)})" if built else "")))
@@ -33,7 +33,7 @@ def build_command(names: tuple[str, ...], force: bool) -> None:
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
 def list_command(output: str) -> None:
     """Each image, its content tag, and whether it is up to date."""
-    rows = image_status(connect())
+    rows = open_backend().image_builder(print_image_progress(stderr)).status()
     if output == "json":
         print_json(rows)
         return

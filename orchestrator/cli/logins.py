@@ -11,7 +11,7 @@ from orchestrator.cli.output import cells, console, line
 from orchestrator.deploy import resolve_exercise
 from orchestrator.events.kinds import TRAINEE_PREFIX, TraineeLoggedIn
 from orchestrator.events.store import EventStore
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.state import ExerciseState
 
 
@@ -21,7 +21,7 @@ from orchestrator.state import ExerciseState
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
 def logins_command(exercise: str | None, team: str | None, output: str) -> None:
     """Read the bastions' logs into the exercise's events, then list the logins."""
-    backend = DockerBackend()
+    backend = open_backend()
     state = ExerciseState(resolve_exercise(backend, exercise))
     record = state.load_record()
     store = EventStore(state.events_path)

@@ -22,10 +22,6 @@ def _legacy(output: str | None, out: str | None,
             form: str | None) -> tuple[str | None, str | None]:
     """The format and file once the old spellings are read: `--format FORMAT`
     and `-o FILE` (before -o/--output named the format in every command)."""
-    if form is not None:
-        deprecated("--format FORMAT", "-o/--output FORMAT")
-        if output is None:
-            output = form
     if output is not None and output not in FORMATS:
         if output != "-" and not Path(output).suffix:
             raise InvalidInputError(f"-o/--output takes a format, not '{output}'",
@@ -35,6 +31,9 @@ def _legacy(output: str | None, out: str | None,
         if out is not None:
             raise InvalidInputError("the report's file is given twice", "keep --out FILE")
         output, out = None, output
+    if form is not None:
+        deprecated("--format FORMAT", "-o/--output FORMAT")
+        output = output or form
     return output, out
 
 

@@ -21,7 +21,8 @@ from orchestrator.exercise.clock import SystemClock
 from orchestrator.exercise.engine import EngineStatus, ExerciseEngine, read_progress
 from orchestrator.exercise.run_lock import hold_engine_lock
 from orchestrator.plan import Plan
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.backend import RangeBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.secrets import load_secrets
 from orchestrator.state import ExerciseState
 
@@ -36,7 +37,7 @@ def run_command(exercise: str | None, speed: float) -> None:
     Stopped (Ctrl-C, or the controller killed), it resumes where it was on the
     next `rangectl run`: no inject fires twice, no recorded result is lost.
     """
-    backend = DockerBackend()
+    backend = open_backend()
     state = ExerciseState(resolve_exercise(backend, exercise))
     plan = state.load_plan()
     if plan is None:
@@ -52,7 +53,7 @@ def run_command(exercise: str | None, speed: float) -> None:
         stderr.print(line((f"stopped at {_clock(now)}", "yellow"), "; `rangectl run` resumes it"))
 
 
-def _run(backend: DockerBackend, state: ExerciseState, plan: Plan,
+def _run(backend: RangeBackend, state: ExerciseState, plan: Plan,
          secrets: dict[str, dict[str, str]], speed: float) -> tuple[bool, float]:
     store = EventStore(state.events_path)
     try:

@@ -10,7 +10,7 @@ from rich.table import Table
 from orchestrator.cli.common import EXERCISE_OPTION, OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import cell, console, line
 from orchestrator.deploy import resolve_exercise
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.state import ExerciseState
 
 
@@ -19,7 +19,7 @@ from orchestrator.state import ExerciseState
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
 def status_command(exercise: str | None, output: str) -> None:
     """Show each team's hosts: state, addresses; planned hosts that are missing too."""
-    backend = DockerBackend()
+    backend = open_backend()
     exercise_id = resolve_exercise(backend, exercise)
     found = {(s.team, s.host): s for s in backend.status(exercise_id)}
     plan = ExerciseState(exercise_id).load_plan()

@@ -12,9 +12,8 @@ from orchestrator.cli.output import console, line
 from orchestrator.cli.plan import EXERCISE_OPTION, POOL_OPTION, TEAMS_OPTION
 from orchestrator.cli.progress import ProvisionProgress, TeamProgress, print_image_progress
 from orchestrator.deploy import Watchers, bring_up
-from orchestrator.images.builder import ImageBuilder
 from orchestrator.plan import Plan
-from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.open import open_backend
 from orchestrator.scorebot import CheckOutcome
 
 
@@ -45,8 +44,8 @@ def up_command(file: str, teams: str | None, exercise: str | None, pool: str | N
     check_bind(bind_address, "the bastions will listen on {address}: anyone who can reach "
                "this machine there can try to log in. Only the teams' keys are accepted.")
     loaded = load(Path(file))
-    backend = DockerBackend(max_pool_size=max_workers + 4)
-    builder = ImageBuilder(backend.api, print_image_progress(stderr))
+    backend = open_backend(max_workers)
+    builder = backend.image_builder(print_image_progress(stderr))
     shown = console(stderr=True)
     with TeamProgress(shown, "up") as runtime, ProvisionProgress(shown) as tasks:
         def planned(plan: Plan) -> None:

@@ -28,6 +28,7 @@ from orchestrator.agents import agent_source
 from orchestrator.errors import RuntimeFailureError, unprintable
 from orchestrator.events.kinds import INCIDENT_PREFIX, IncidentRejected, IncidentReported
 from orchestrator.events.store import EventStore
+from orchestrator.labels import BASTION
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
 from scoring.incidents import NAME, ReportError, parse_report
@@ -125,7 +126,7 @@ class IncidentCollector:
         self.known = known_files(store, team)
         self.archive: list[str] = []  # recorded, still in the spool
         reader = ["python3", "-I", "-c", agent_source("spool_reader")]
-        self.process = HostProcess(backend, exercise, team, "bastion", reader, user=SPOOL_USER)
+        self.process = HostProcess(backend, exercise, team, BASTION, reader, user=SPOOL_USER)
 
     def collect(self, t: float) -> int:
         """Record the team's new files, as reports or rejections; return how many reports."""

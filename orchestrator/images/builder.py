@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from orchestrator import labels
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.images.catalog import BASE_IMAGE, images_dir
 from orchestrator.runtime.docker.client import explain_api_error
@@ -97,6 +98,10 @@ class ImageBuilder:
         self.directory = directory or images_dir()
         self.catalog = recipes(self.directory)
 
+    def status(self) -> list[dict[str, str]]:
+        """Each image: its current content tag and whether that tag exists."""
+        return image_status(self.api, self.directory)
+
     def ensure(self, names: Iterable[str], force: bool = False) -> list[str]:
         """Make `names` (and their parents) current; return the ones built."""
         built = []
@@ -126,7 +131,7 @@ class ImageBuilder:
         log: list[str] = []
         stream = self.api.build(path=str(recipe.directory), tag=tag, buildargs=build_args,
                                 rm=True, forcerm=True, decode=True,
-                                labels={"rangectl.image": recipe.name})
+                                labels={labels.IMAGE: recipe.name})
         for chunk in stream:
             if "error" in chunk:
                 tail = "\n".join(log[-15:])

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from orchestrator.errors import InvalidInputError
+from orchestrator.labels import BASTION, PREFIX, RED, SCOREBOT, object_labels
 from orchestrator.plan.model import (
     HostRole,
     Plan,
@@ -40,12 +41,11 @@ from orchestrator.scenario.references import inject_offsets
 from orchestrator.scenario.types import NAME_HINT, is_name
 from orchestrator.scenario.yaml_source import PathKey
 
-LABEL = "rangectl"
 ACCESS_NETWORK = "access"
 ACCESS_PREFIX = 28
 FIRST_DYNAMIC_HOST = 10
 # rangectl's own hosts take the last usable addresses of each subnet they join.
-OWN_HOST_OFFSETS = {"bastion": 1, "scorebot": 2, "red": 3}
+OWN_HOST_OFFSETS = {BASTION: 1, SCOREBOT: 2, RED: 3}
 # Teams x templates rendered per team: planning renders every template for
 # every team, so a hostile scenario must not make that product unbounded. The
 # flagship at 1000 teams renders about 28,000.
@@ -123,12 +123,6 @@ def _choose_teams(scenario: Scenario, wanted: Sequence[str] | None) -> list[Team
     return chosen
 
 
-def _labels(exercise: str, team: str, **extra: str) -> dict[str, str]:
-    labels = {f"{LABEL}.exercise": exercise, f"{LABEL}.team": team}
-    labels.update({f"{LABEL}.{key}": value for key, value in extra.items()})
-    return labels
-
-
 def _team_range(
     scenario: Scenario,
     exercise: str,
@@ -141,18 +135,18 @@ def _team_range(
     order = sorted(scenario.networks, key=lambda net: net.prefix)
     subnets = {net.name: allocator.allocate(net.prefix, f"network '{net.name}'") for net in order}
     access = allocator.allocate(ACCESS_PREFIX, "the bastion's access network")
-    prefix = f"{LABEL}-{exercise}-{team.id}"
+    prefix = f"{PREFIX}-{exercise}-{team.id}"
     networks = [
         PlannedNetwork(name=net.name, docker_name=f"{prefix}-{net.name}",
                        subnet=str(subnets[net.name]), gateway=str(subnets[net.name][1]),
                        internal=True, purpose="range",
-                       labels=_labels(exercise, team.id, network=net.name, block=str(block)))
+                       labels=object_labels(exercise, team.id, network=net.name, block=str(block)))
         for net in scenario.networks
     ]
     networks.append(PlannedNetwork(
         name=ACCESS_NETWORK, docker_name=f"{prefix}-{ACCESS_NETWORK}", subnet=str(access),
         gateway=str(access[1]), internal=False, purpose="access",
-        labels=_labels(exercise, team.id, network=ACCESS_NETWORK, block=str(block))))
+        labels=object_labels(exercise, team.id, network=ACCESS_NETWORK, block=str(block))))
     hosts = _range_hosts(scenario, exercise, team, subnets, prefix)
     hosts += _own_hosts(scenario, exercise, team, subnets, access, prefix)
     hosts = _with_routing(scenario, hosts, subnets)
@@ -199,14 +193,14 @@ def _own_hosts(
     subnets: dict[str, ipaddress.IPv4Network], access: ipaddress.IPv4Network, prefix: str,
 ) -> list[PlannedHost]:
     own = []
-    roles: tuple[HostRole, ...] = ("red", "scorebot", "bastion")
+    roles: tuple[HostRole, ...] = (RED, SCOREBOT, BASTION)
     for role in roles:
         placement: Placement = getattr(scenario, role)
         names = placement.networks or tuple(net.name for net in scenario.networks)
         addresses = {
             name: str(subnets[name][-1 - OWN_HOST_OFFSETS[role]]) for name in names
         }
-        if role == "bastion":
+        if role == BASTION:
             addresses[ACCESS_NETWORK] = str(access[-2])
         own.append(_planned_host(role, role, role, exercise, team, prefix, addresses, None))
     return own
@@ -247,11 +241,11 @@ def _planned_host(
         # Trainees sudo on range hosts, which no-new-privileges would forbid; rangectl's
         # own hosts run nothing set-id. Red and the scorebot keep nothing on disk.
         no_new_privileges=role != "range",
-        read_only=role in ("red", "scorebot"),
+        read_only=role in (RED, SCOREBOT),
         memory_bytes=resources.memory if resources else 256 * 1024 * 1024,
         cpus=resources.cpus if resources else 0.5,
         pids=resources.pids if resources else 256,
-        labels=_labels(exercise, team.id, host=name, role=role),
+        labels=object_labels(exercise, team.id, host=name, role=role),
     )
 
 
@@ -270,9 +264,9 @@ SSHD_CAPABILITIES = frozenset({"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER",
 # NET_BIND_SERVICE: every container may bind low ports (a sysctl, Docker's default).
 RANGE_CAPABILITIES = SSHD_CAPABILITIES | {"FSETID", "NET_ADMIN"}
 OWN_CAPABILITIES: dict[str, frozenset[str]] = {
-    "bastion": SSHD_CAPABILITIES,
-    "red": frozenset({"NET_ADMIN", "NET_RAW"}),  # routes through routers; nmap's raw scans
-    "scorebot": frozenset(),  # checks connect out and run dig: no privilege at all
+    BASTION: SSHD_CAPABILITIES,
+    RED: frozenset({"NET_ADMIN", "NET_RAW"}),  # routes through routers; nmap's raw scans
+    SCOREBOT: frozenset(),  # checks connect out and run dig: no privilege at all
 }
 
 
@@ -316,7 +310,7 @@ def _injects(
         planned.append(PlannedInject(
             name=inject.name, offset=offsets[inject.name] or 0, tactic=inject.tactic,
             technique=inject.technique,
-            source_host="red" if inject.source == "red" else inject.target.host,
+            source_host=RED if inject.source == RED else inject.target.host,
             target_host=inject.target.host, target_service=inject.target.service,
             steps=steps, points=inject.points,
             success={"exit_code": inject.success.exit_code,
@@ -364,7 +358,7 @@ def _checks(
     problems: list[tuple[PathKey, str]],
 ) -> tuple[PlannedCheck, ...]:
     planned_hosts = {host.name: host for host in hosts}
-    scorebot_networks = set(planned_hosts["scorebot"].addresses)
+    scorebot_networks = set(planned_hosts[SCOREBOT].addresses)
     checks = []
     for h_index, host in enumerate(scenario.hosts):
         for s_index, service in enumerate(host.services):

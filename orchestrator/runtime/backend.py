@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from orchestrator.images.builder import ImageBuilder, ProgressSink
 from orchestrator.plan.model import Plan
 from orchestrator.runtime.events import EventSink
 
@@ -108,4 +109,11 @@ class RangeBackend(Protocol):
         Lines are split at newlines only; anything else a program wrote (a
         carriage return, sshd's line ending) stays in the text.
         """
+        ...
+
+    def image_builder(self, on_progress: ProgressSink) -> ImageBuilder:
+        """What builds the range's images where this backend runs its hosts.
+
+        No registry is reachable, so images are built, not pulled; where they
+        must be built depends on the engine the hosts run on."""
         ...

@@ -36,6 +36,7 @@ def test_report_takes_its_format_from_o_and_its_file_from_out(state_dir: Path) -
     ("report", "-o", "{file}"),
     ("report", "--output", "{file}"),
     ("report", "--format", "json", "--out", "{file}"),
+    ("report", "--format", "json", "-o", "{file}"),
 ])
 def test_the_old_report_spellings_still_write_the_same_report(
         state_dir: Path, args: tuple[str, ...]) -> None:

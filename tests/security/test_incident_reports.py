@@ -133,7 +133,7 @@ def test_score_and_report_run_on_a_store_with_hostile_reports(hostile_state: Pat
     score = rangectl("score", "-o", "json", state_dir=hostile_state)
     assert score.returncode == 0, score.stderr
     assert {t["team"]: t["total"] for t in json.loads(score.stdout)["teams"]} == TOTALS
-    report = rangectl("report", "--format", "md", "-o", "-", state_dir=hostile_state)
+    report = rangectl("report", "-o", "md", "--out", "-", state_dir=hostile_state)
     assert report.returncode == 0, report.stderr
     assert "### Rejected at collection" in report.stdout
     assert "'indicators' must be a list of strings, not a number" in report.stdout
@@ -149,7 +149,7 @@ def test_serve_starts_on_a_store_with_hostile_reports(hostile_state: Path) -> No
 
 
 def report_json(state_dir: Path) -> dict[str, Any]:
-    result = rangectl("report", "--format", "json", "-o", "-", state_dir=state_dir)
+    result = rangectl("report", "-o", "json", "--out", "-", state_dir=state_dir)
     assert result.returncode == 0, result.stderr
     document: dict[str, Any] = json.loads(result.stdout)
     return document

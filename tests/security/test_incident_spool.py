@@ -199,7 +199,7 @@ def test_hostile_spool_files_are_rejected_and_cannot_reach_root(
                 for team, data in events(exercise, "incident.reported") if team == "tallinn"]
     assert reported == [("tallinn", "T1110.001", "blue")]
     # ... and the good report filed after them is scored, the rejections shown.
-    report = rangectl("report", "--exercise", exercise, "--format", "json", "-o", "-")
+    report = rangectl("report", "--exercise", exercise, "-o", "json", "--out", "-")
     assert report.returncode == 0, report.stderr
     document = json.loads(report.stdout)
     judged = [(i["team"], i["status"], i["inject"]) for i in document["incidents"]

@@ -114,7 +114,7 @@ def test_the_scoreboard_prints_a_team_name_literally(hostile_state: Path) -> Non
 
 
 def test_the_markdown_report_shows_untrusted_text_as_text(hostile_state: Path) -> None:
-    result = rangectl("report", "--format", "md", "-o", "-", state_dir=hostile_state)
+    result = rangectl("report", "-o", "md", "--out", "-", state_dir=hostile_state)
     assert_clean(result, 0)
     assert r"\[/x\] \[bold\]Ottawa\[/bold\] :smile: \<img src=x onerror=alert(1)\>" \
         in result.stdout
@@ -123,7 +123,7 @@ def test_the_markdown_report_shows_untrusted_text_as_text(hostile_state: Path) -
 
 
 def test_the_html_report_and_live_page_escape_untrusted_text(hostile_state: Path) -> None:
-    result = rangectl("report", "--format", "html", "-o", "-", state_dir=hostile_state)
+    result = rangectl("report", "-o", "html", "--out", "-", state_dir=hostile_state)
     assert_clean(result, 0)
     assert "&lt;img src=x onerror=alert(4)&gt;" in result.stdout  # the stored result
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in result.stdout
@@ -153,11 +153,11 @@ def test_reports_printed_to_a_terminal_carry_no_escape_sequences(hostile_state: 
     # details were escaped must not set the title or clear the screen of the
     # instructor who prints the report.
     for output in ("md", "json"):
-        result = rangectl("report", "--format", output, "-o", "-", state_dir=hostile_state)
+        result = rangectl("report", "-o", output, "--out", "-", state_dir=hostile_state)
         assert_clean(result, 0)
         assert "\x1b" not in result.stdout
         assert "\u202e" not in result.stdout
-    markdown = rangectl("report", "--format", "md", "-o", "-", state_dir=hostile_state).stdout
+    markdown = rangectl("report", "-o", "md", "--out", "-", state_dir=hostile_state).stdout
     assert "files/ssh degraded: " in markdown  # the ledger quotes the detail ...
     assert "x1b\\]0;PWNED" in markdown  # ... shown, escaped, not obeyed
 

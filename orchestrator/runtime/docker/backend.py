@@ -14,7 +14,9 @@ from typing import Any
 
 from docker.utils.socket import SocketError, next_frame_header, read_exactly
 
+from orchestrator import labels as label
 from orchestrator.errors import RuntimeFailureError
+from orchestrator.images.builder import ImageBuilder, ProgressSink
 from orchestrator.plan.model import Plan, PlannedHost, PlannedNetwork, TeamRange
 from orchestrator.runtime.backend import (
     DeployReport,
@@ -24,7 +26,6 @@ from orchestrator.runtime.backend import (
     TeardownReport,
 )
 from orchestrator.runtime.docker.client import (
-    LABEL_EXERCISE,
     connect,
     exercise_filter,
     explain_api_error,
@@ -36,8 +37,6 @@ from orchestrator.runtime.docker.session import DockerSession
 from orchestrator.runtime.events import EventSink, HostChanged, NetworkChanged
 from orchestrator.runtime.parallel import run_parallel
 
-LABEL_SCENARIO = "rangectl.scenario"
-LABEL_BLOCK = "rangectl.block"
 SETTLE_SECONDS = 0.3
 
 
@@ -87,6 +86,9 @@ class DockerBackend:
     def __init__(self, api: Any | None = None, max_pool_size: int = 32) -> None:
         self.api = api if api is not None else connect(max_pool_size)
 
+    def image_builder(self, on_progress: ProgressSink) -> ImageBuilder:
+        return ImageBuilder(self.api, on_progress)
+
     def reserved_subnets(self, except_exercise: str) -> list[str]:
         """Every IPv4 subnet the engine's other networks hold, and every other
         exercise's whole team blocks (label `rangectl.block`).
@@ -98,11 +100,11 @@ class DockerBackend:
         reserved: set[str] = set()
         for network in self.api.networks():
             labels = network.get("Labels") or {}
-            if labels.get(LABEL_EXERCISE) == except_exercise:
+            if labels.get(label.EXERCISE) == except_exercise:
                 continue
             held = [config.get("Subnet") for config in (network.get("IPAM") or {}).get("Config")
                     or []]
-            held.append(labels.get(LABEL_BLOCK))
+            held.append(labels.get(label.BLOCK))
             reserved.update(subnet for subnet in held
                             if subnet and ipaddress.ip_network(subnet, strict=False).version == 4)
         return sorted(reserved)
@@ -115,7 +117,7 @@ class DockerBackend:
         containers = self._containers(exercise)
         self._refuse_other_scenario(plan, [*networks.values(), *containers.values()])
         images = self._image_ids(plan)
-        extra = {LABEL_SCENARIO: plan.scenario}
+        extra = {label.SCENARIO: plan.scenario}
 
         def make_network(item: tuple[TeamRange, PlannedNetwork]) -> None:
             team, network = item
@@ -126,7 +128,7 @@ class DockerBackend:
 
         def make_host(item: tuple[TeamRange, PlannedHost]) -> str:
             team, host = item
-            port = published.get(team.team) if host.role == "bastion" else None
+            port = published.get(team.team) if host.role == label.BASTION else None
             action = ensure_host(self.api, team, host, images[host.image], port, containers,
                                  {**host.labels, **extra})
             apply_routes(self.api, team, host)
@@ -145,7 +147,7 @@ class DockerBackend:
 
     def status(self, exercise: str) -> list[HostStatus]:
         result = []
-        short_names = {n["Name"]: (n.get("Labels") or {}).get("rangectl.network", n["Name"])
+        short_names = {n["Name"]: (n.get("Labels") or {}).get(label.NETWORK, n["Name"])
                        for n in self.api.networks(filters=exercise_filter(exercise))}
         for container in self._containers(exercise).values():
             labels = container["Labels"]
@@ -153,8 +155,8 @@ class DockerBackend:
             addresses = {short_names.get(name, name): info.get("IPAddress", "")
                          for name, info in attached.items()}
             result.append(HostStatus(
-                team=labels.get("rangectl.team", "?"), host=labels.get("rangectl.host", "?"),
-                role=labels.get("rangectl.role", "?"), state=container["State"],
+                team=label.read(labels, label.TEAM), host=label.read(labels, label.HOST),
+                role=label.read(labels, label.ROLE), state=container["State"],
                 detail=container.get("Status", ""), addresses=addresses))
         return sorted(result, key=lambda s: (s.team, s.role != "range", s.host))
 
@@ -170,8 +172,8 @@ class DockerBackend:
                         f"cannot remove {container['Names'][0].lstrip('/')}: "
                         f"{explain_api_error(exc)}") from None
             labels = container["Labels"]
-            on_event(HostChanged(labels.get("rangectl.team", "?"),
-                                 labels.get("rangectl.host", "?"), "removed"))
+            on_event(HostChanged(label.read(labels, label.TEAM),
+                                 label.read(labels, label.HOST), "removed"))
 
         run_parallel(remove_container, containers, max_workers)
         networks = self.api.networks(filters=exercise_filter(exercise))
@@ -179,8 +181,8 @@ class DockerBackend:
         def drop_network(network: dict[str, Any]) -> None:
             remove_network(self.api, network["Id"])
             labels = network.get("Labels") or {}
-            on_event(NetworkChanged(labels.get("rangectl.team", "?"),
-                                    labels.get("rangectl.network", "?"), "removed"))
+            on_event(NetworkChanged(label.read(labels, label.TEAM),
+                                    label.read(labels, label.NETWORK), "removed"))
 
         run_parallel(drop_network, networks, max_workers)
         volumes = (self.api.volumes(filters=exercise_filter(exercise)) or {}).get("Volumes") or []
@@ -190,12 +192,12 @@ class DockerBackend:
 
     def exercises(self) -> Mapping[str, Sequence[str]]:
         found: dict[str, set[str]] = {}
-        label_filter = {"label": [LABEL_EXERCISE]}
+        label_filter = {"label": [label.EXERCISE]}
         objects = [*self.api.containers(all=True, filters=label_filter),
                    *self.api.networks(filters=label_filter)]
         for item in objects:
             labels = item.get("Labels") or {}
-            found.setdefault(labels[LABEL_EXERCISE], set()).add(labels.get("rangectl.team", "?"))
+            found.setdefault(labels[label.EXERCISE], set()).add(label.read(labels, label.TEAM))
         return {exercise: sorted(teams) for exercise, teams in sorted(found.items())}
 
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
@@ -258,7 +260,7 @@ class DockerBackend:
 
     def _refuse_other_scenario(self, plan: Plan, objects: list[dict[str, Any]]) -> None:
         for item in objects:
-            other = (item.get("Labels") or {}).get(LABEL_SCENARIO)
+            other = (item.get("Labels") or {}).get(label.SCENARIO)
             if other is not None and other != plan.scenario:
                 raise RuntimeFailureError(
                     f"exercise '{plan.exercise}' already exists on this engine for scenario "

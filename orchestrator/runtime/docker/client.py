@@ -8,9 +8,8 @@ from typing import Any
 import docker
 import docker.errors
 
+from orchestrator import labels
 from orchestrator.errors import RuntimeFailureError
-
-LABEL_EXERCISE = "rangectl.exercise"
 
 
 def connect(max_pool_size: int = 16) -> Any:
@@ -46,8 +45,6 @@ def explain_api_error(exc: Exception) -> str:
     return _first_line(exc)
 
 
-def exercise_filter(exercise: str, **labels: str) -> dict[str, list[str]]:
+def exercise_filter(exercise: str, **extra: str) -> dict[str, list[str]]:
     """A Docker list filter for the objects of one exercise (and more labels)."""
-    wanted = [f"{LABEL_EXERCISE}={exercise}"]
-    wanted += [f"rangectl.{key}={value}" for key, value in labels.items()]
-    return {"label": wanted}
+    return {"label": labels.selector(exercise, **extra)}

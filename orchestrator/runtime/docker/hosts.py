@@ -14,12 +14,12 @@ import json
 from typing import Any
 
 from orchestrator.errors import RuntimeFailureError
+from orchestrator.labels import CONFIG as CONFIG_LABEL
 from orchestrator.plan.model import PlannedHost, TeamRange
 from orchestrator.runtime.backend import PublishedPort
 from orchestrator.runtime.docker.client import explain_api_error
 from orchestrator.runtime.events import Action
 
-CONFIG_LABEL = "rangectl.config"
 SSH_PORT = 22
 # Every container starts from no capability at all and gets only its plan's set.
 CAP_DROP = ["ALL"]

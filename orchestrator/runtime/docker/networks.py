@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from orchestrator import labels as label
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.plan.model import PlannedNetwork
 from orchestrator.runtime.docker.client import explain_api_error
@@ -30,10 +31,10 @@ def ensure_network(
         subnets = [config.get("Subnet") for config in (found.get("IPAM") or {}).get("Config") or []]
         if network.subnet not in subnets:
             raise RuntimeFailureError(
-                f"team '{network.labels['rangectl.team']}': network {network.docker_name} exists "
+                f"team '{network.labels[label.TEAM]}': network {network.docker_name} exists "
                 f"with subnet {', '.join(map(str, subnets))}, the plan wants {network.subnet}",
                 "take the exercise down first: rangectl down --exercise "
-                + network.labels["rangectl.exercise"])
+                + network.labels[label.EXERCISE])
         return "reused"
     ipam = {"Driver": "default", "Config": [{"Subnet": network.subnet,
                                              "Gateway": network.gateway}]}
@@ -43,7 +44,7 @@ def ensure_network(
                            check_duplicate=True)
     except Exception as exc:
         raise RuntimeFailureError(
-            f"team '{network.labels['rangectl.team']}': cannot create network "
+            f"team '{network.labels[label.TEAM]}': cannot create network "
             f"'{network.name}' ({network.subnet}): {explain_api_error(exc)}",
             "another network may hold this subnet; rangectl plans around the engine's "
             "networks, so run up again, or choose another --pool") from None

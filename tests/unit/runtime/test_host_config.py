@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from orchestrator.cli.common import load
+from orchestrator.labels import CONFIG as CONFIG_LABEL
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.plan.model import PlannedHost, TeamRange
 from orchestrator.runtime.backend import PublishedPort
-from orchestrator.runtime.docker.hosts import CONFIG_LABEL, config_hash, ensure_host
+from orchestrator.runtime.docker.hosts import config_hash, ensure_host
 from tests.conftest import SCENARIOS
 
 QUICKSTART = SCENARIOS / "quickstart.yml"
