@@ -11,33 +11,28 @@ from __future__ import annotations
 import difflib
 import ipaddress
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from orchestrator.errors import InvalidInputError
 from orchestrator.labels import BASTION, PREFIX, RED, SCOREBOT, object_labels
+from orchestrator.plan.capabilities import capabilities
+from orchestrator.plan.checks import planned_checks
+from orchestrator.plan.injects import planned_injects
 from orchestrator.plan.model import (
     HostRole,
     Plan,
-    PlannedCheck,
-    PlannedDetection,
     PlannedHost,
-    PlannedInject,
     PlannedNetwork,
     PlannedRoute,
     PlannedScoring,
-    PlannedStep,
     TeamRange,
 )
 from orchestrator.plan.subnets import SubnetAllocator, block_prefix
 from orchestrator.plan.templates import (
-    TemplateRenderError,
     build_context,
     compile_once,
-    render,
     secret_placeholders,
 )
-from orchestrator.scenario.model import Host, Inject, Placement, Scenario, Service, Team
-from orchestrator.scenario.references import inject_offsets
+from orchestrator.scenario.model import Host, Placement, Scenario, Team
 from orchestrator.scenario.types import NAME_HINT, is_name
 from orchestrator.scenario.yaml_source import PathKey
 
@@ -156,8 +151,8 @@ def _team_range(
     return TeamRange(
         team=team.id, name=team.name, site=team.site, timezone=team.timezone, block=str(block),
         networks=tuple(networks), hosts=tuple(hosts),
-        injects=_injects(scenario, context, problems),
-        checks=_checks(scenario, hosts, context, problems),
+        injects=planned_injects(scenario, context, problems),
+        checks=planned_checks(scenario, hosts, context, problems),
     )
 
 
@@ -237,7 +232,7 @@ def _planned_host(
         name=name, role=role, container_name=f"{prefix}-{name}", hostname=name,
         image=f"rangectl/{image}", addresses=addresses,
         aliases=host.aliases if host else (),
-        capabilities=_capabilities(role, host),
+        capabilities=capabilities(role, host),
         # Trainees sudo on range hosts, which no-new-privileges would forbid; rangectl's
         # own hosts run nothing set-id. Red and the scorebot keep nothing on disk.
         no_new_privileges=role != "range",
@@ -249,96 +244,6 @@ def _planned_host(
     )
 
 
-# What each kind of host needs once Docker's default capabilities are all dropped,
-# found by taking them away one at a time (docs/runtime.md has the measurements).
-# sshd (bastion, and every range host) and provisioning over `docker exec`:
-# useradd writes /etc/shadow (CHOWN) and chowns the home (FOWNER); the trainees'
-# .ssh folders are theirs (DAC_OVERRIDE to write into them); sshd changes user
-# (SETUID, SETGID), chroots its pre-auth child (SYS_CHROOT), ends it (KILL) and
-# writes the audit record a terminal session needs (AUDIT_WRITE).
-SSHD_CAPABILITIES = frozenset({"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL",
-                               "SETGID", "SETUID", "SYS_CHROOT"})
-# Range hosts are the blue team's machines, administered with sudo: sshd's set, plus
-# keeping set-id bits as administrators do (FSETID) and their own routes and firewall
-# (NET_ADMIN). Not MKNOD, SETFCAP, SETPCAP, NET_RAW (ping uses ICMP sockets), nor
-# NET_BIND_SERVICE: every container may bind low ports (a sysctl, Docker's default).
-RANGE_CAPABILITIES = SSHD_CAPABILITIES | {"FSETID", "NET_ADMIN"}
-OWN_CAPABILITIES: dict[str, frozenset[str]] = {
-    BASTION: SSHD_CAPABILITIES,
-    RED: frozenset({"NET_ADMIN", "NET_RAW"}),  # routes through routers; nmap's raw scans
-    SCOREBOT: frozenset(),  # checks connect out and run dig: no privilege at all
-}
-
-
-def _capabilities(role: HostRole, host: Host | None) -> tuple[str, ...]:
-    """The host's whole capability set: its kind's, plus what the scenario lists for it.
-    Isolation never rests on these: it is enforced outside the containers."""
-    base = RANGE_CAPABILITIES if role == "range" else OWN_CAPABILITIES[role]
-    return tuple(sorted(base | set(host.capabilities if host else ())))
-
-
-def _render(
-    template: str | None, context: dict[str, Any], path: PathKey,
-    problems: list[tuple[PathKey, str]],
-) -> str | None:
-    if template is None:
-        return None
-    try:
-        return render(template, context)
-    except TemplateRenderError as exc:
-        problems.append((path, str(exc)))
-        return template
-
-
-def _injects(
-    scenario: Scenario, context: dict[str, Any], problems: list[tuple[PathKey, str]]
-) -> tuple[PlannedInject, ...]:
-    offsets = inject_offsets(scenario)
-    planned = []
-    for index, inject in enumerate(scenario.injects):
-        target = context["hosts"].get(inject.target.host, {})
-        inject_context = {**context, "inject": {
-            "name": inject.name, "technique": inject.technique,
-            "target": {**target, "service": inject.target.service,
-                       "port": _port_of(scenario, inject.target.host, inject.target.service)},
-        }}
-        steps = tuple(
-            PlannedStep(run=_render(step.run, inject_context, ("injects", index, "steps", s, "run"),
-                                    problems) or "", timeout=step.timeout)
-            for s, step in enumerate(inject.steps)
-        )
-        planned.append(PlannedInject(
-            name=inject.name, offset=offsets[inject.name] or 0, tactic=inject.tactic,
-            technique=inject.technique,
-            source_host=RED if inject.source == RED else inject.target.host,
-            target_host=inject.target.host, target_service=inject.target.service,
-            steps=steps, points=inject.points,
-            success={"exit_code": inject.success.exit_code,
-                     "contains": _render(inject.success.contains, inject_context,
-                                         ("injects", index, "success", "contains"), problems),
-                     "matches": inject.success.matches},
-            secrets=inject.secrets,
-            detection=_detection(inject, index, inject_context, problems),
-        ))
-    planned.sort(key=lambda inject: (inject.offset, inject.name))
-    return tuple(planned)
-
-
-def _detection(
-    inject: Inject, index: int, context: dict[str, Any], problems: list[tuple[PathKey, str]]
-) -> PlannedDetection | None:
-    if inject.detection is None:
-        return None
-    detection = inject.detection
-    indicators = tuple(
-        _render(indicator, context, ("injects", index, "detection", "indicators", i),
-                problems) or ""
-        for i, indicator in enumerate(detection.indicators))
-    return PlannedDetection(techniques=detection.techniques or (inject.technique,),
-                            indicators=indicators, window=detection.window,
-                            points=detection.points)
-
-
 def _scoring(scenario: Scenario) -> PlannedScoring:
     rules = scenario.scoring
     return PlannedScoring(
@@ -347,42 +252,3 @@ def _scoring(scenario: Scenario) -> PlannedScoring:
         penalties={penalty.rule: penalty.points for penalty in rules.penalties})
 
 
-def _port_of(scenario: Scenario, host_name: str, service_name: str | None) -> int | None:
-    host = scenario.host(host_name)
-    service = next((s for s in host.services if s.name == service_name), None) if host else None
-    return service.port if service else None
-
-
-def _checks(
-    scenario: Scenario, hosts: list[PlannedHost], context: dict[str, Any],
-    problems: list[tuple[PathKey, str]],
-) -> tuple[PlannedCheck, ...]:
-    planned_hosts = {host.name: host for host in hosts}
-    scorebot_networks = set(planned_hosts[SCOREBOT].addresses)
-    checks = []
-    for h_index, host in enumerate(scenario.hosts):
-        for s_index, service in enumerate(host.services):
-            if not service.scored:
-                continue
-            spec = _check_spec(service)
-            for field in ("contains", "query", "expect", "run"):
-                if isinstance(spec.get(field), str):
-                    path = ("hosts", h_index, "services", s_index, "check", field)
-                    spec[field] = _render(spec[field], context, path, problems)
-            checks.append(PlannedCheck(
-                host=host.name, service=service.name,
-                address=_address_seen_from(planned_hosts[host.name], scorebot_networks),
-                port=service.port, protocol=service.protocol, check=spec))
-    return tuple(checks)
-
-
-def _address_seen_from(host: PlannedHost, networks: set[str]) -> str:
-    """The host's address on a network the scorebot shares, else its first one."""
-    shared = [address for name, address in host.addresses.items() if name in networks]
-    return shared[0] if shared else next(iter(host.addresses.values()))
-
-
-def _check_spec(service: Service) -> dict[str, Any]:
-    if service.check is None:
-        return {"type": "tcp", "banner": None, "timeout": 5}
-    return service.check.model_dump()

@@ -17,6 +17,7 @@ import jinja2
 import jinja2.sandbox
 
 from orchestrator.plan.model import PlannedHost, PlannedNetwork
+from orchestrator.scenario.yaml_source import PathKey
 
 _ENVIRONMENT = jinja2.sandbox.ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
@@ -147,3 +148,18 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError,
             MemoryError, SyntaxError) as exc:
         raise TemplateRenderError(f"template error: {type(exc).__name__}: {exc}") from None
+
+
+def render_or_note(
+    template: str | None, context: dict[str, Any], path: PathKey,
+    problems: list[tuple[PathKey, str]],
+) -> str | None:
+    """`template` rendered; on a problem, noted in `problems` at `path` (the
+    planner reports every template's problems at once) and left as written."""
+    if template is None:
+        return None
+    try:
+        return render(template, context)
+    except TemplateRenderError as exc:
+        problems.append((path, str(exc)))
+        return template

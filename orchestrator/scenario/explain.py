@@ -42,34 +42,49 @@ def _explain_one(
 ) -> Problem:
     loc = tuple(detail["loc"])
     path = _data_path(loc, data)
-    kind = detail["type"]
+    if detail["type"] in ("extra_forbidden", "missing"):
+        return _field_problem(detail["type"], loc, path, data, source_map, root)
     where = describe(path, data)
     prefix = f"{where}: " if where else ""
-    ctx = detail.get("ctx") or {}
+    explained = _value_problem(detail, path, prefix, source_map)
+    if explained is not None:
+        return explained
+    message = detail["msg"].removeprefix("Value error, ")
+    return source_map.problem(path, f"{prefix}{message[0].lower()}{message[1:]}")
 
+
+def _field_problem(
+    kind: str, loc: tuple[int | str, ...], path: PathKey, data: Any, source_map: SourceMap,
+    root: type[BaseModel],
+) -> Problem:
+    """A field that is not allowed where it stands, or one that is missing."""
+    owner = describe(path[:-1], data)
+    owned = f"{owner}: " if owner else ""
     if kind == "extra_forbidden":
         field = str(path[-1])
-        owner = describe(path[:-1], data)
         allowed = sorted(_fields_at(loc[:-1], root))
         return source_map.problem(
-            path, f"{owner + ': ' if owner else ''}unknown field '{field}'",
-            _did_you_mean(field, allowed, "fields here: " + ", ".join(allowed)),
-            at_key=True,
-        )
-    if kind == "missing":
-        field = str(loc[-1])
-        owner = describe(path[:-1], data)
-        return source_map.problem(
-            path[:-1], f"{owner + ': ' if owner else ''}missing required field '{field}'",
-            f"add '{field}:'",
-        )
+            path, f"{owned}unknown field '{field}'",
+            _did_you_mean(field, allowed, "fields here: " + ", ".join(allowed)), at_key=True)
+    field = str(loc[-1])
+    return source_map.problem(path[:-1], f"{owned}missing required field '{field}'",
+                              f"add '{field}:'")
+
+
+def _value_problem(
+    detail: ErrorDetails, path: PathKey, prefix: str, source_map: SourceMap
+) -> Problem | None:
+    """A value outside its choices, with the choices or the closest one; None
+    when pydantic's own message says it best."""
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    pattern = str(ctx.get("pattern", ""))
     if kind == "union_tag_invalid":
         tags = [tag.strip(" '") for tag in str(ctx.get("expected_tags", "")).split(",")]
         found = str(ctx.get("tag", ""))
         return source_map.problem(
             (*path, "type"), f"{prefix}unknown type '{found}'",
-            _did_you_mean(found, tags, "one of: " + ", ".join(tags)),
-        )
+            _did_you_mean(found, tags, "one of: " + ", ".join(tags)))
     if kind == "union_tag_not_found":
         return source_map.problem(path, f"{prefix}missing field 'type'",
                                   "add 'type:' (tcp, http, ssh, dns or command)")
@@ -78,19 +93,15 @@ def _explain_one(
         found = str(detail.get("input"))
         return source_map.problem(
             path, f"{prefix}'{found}' is not allowed",
-            _did_you_mean(found, expected, "one of: " + ", ".join(expected)),
-        )
-    if kind == "string_pattern_mismatch" and str(ctx.get("pattern", "")).startswith("^T"):
+            _did_you_mean(found, expected, "one of: " + ", ".join(expected)))
+    if kind == "string_pattern_mismatch" and pattern.startswith("^T"):
         return source_map.problem(
             path, f"{prefix}'{detail.get('input')}' is not an ATT&CK technique id",
-            "write it like T1110 or T1110.001",
-        )
-    if kind == "string_pattern_mismatch" and "a-z0-9-" in str(ctx.get("pattern", "")):
+            "write it like T1110 or T1110.001")
+    if kind == "string_pattern_mismatch" and "a-z0-9-" in pattern:
         return source_map.problem(
-            path, f"{prefix}'{detail.get('input')}' is not a valid name", _NAME_PATTERN_HELP
-        )
-    message = detail["msg"].removeprefix("Value error, ")
-    return source_map.problem(path, f"{prefix}{message[0].lower()}{message[1:]}")
+            path, f"{prefix}'{detail.get('input')}' is not a valid name", _NAME_PATTERN_HELP)
+    return None
 
 
 def _data_path(loc: tuple[int | str, ...], data: Any) -> PathKey:

@@ -12,23 +12,24 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
+from orchestrator.scenario.base import MAX_POINTS, MAX_WEIGHT, Model
+from orchestrator.scenario.injects import Detection, Inject, Step, Success, Tactic, Target
 from orchestrator.scenario.types import (
     Bytes,
     DisplayText,
     Name,
     Seconds,
-    Technique,
     Template,
     Timeout,
 )
 
-Tactic = Literal[
-    "reconnaissance", "resource-development", "initial-access", "execution", "persistence",
-    "privilege-escalation", "defense-evasion", "credential-access", "discovery",
-    "lateral-movement", "collection", "command-and-control", "exfiltration", "impact",
-]
+# Re-exported: readers import the whole format from here, whichever module
+# declares a part of it.
+__all__ = ["MAX_POINTS", "MAX_WEIGHT", "Detection", "Inject", "Model", "Step", "Success",
+           "Tactic", "Target"]
+
 Capability = Literal["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SYS_PTRACE"]
 Vulnerability = Literal[
     "weak_ssh_password", "web_command_injection", "world_readable_secrets",
@@ -37,19 +38,6 @@ Vulnerability = Literal[
 PenaltyRule = Literal[
     "scored_service_down", "scorebot_blocked", "false_report", "out_of_scope_action"
 ]
-
-
-class Model(BaseModel):
-    """Base of every scenario model: frozen, and unknown keys are errors."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              allow_inf_nan=False)
-
-
-# Points and weights are summed and multiplied as floats in scoring: each has
-# a ceiling far above any real exercise and far below a float's range.
-MAX_POINTS = 1_000_000
-MAX_WEIGHT = 1000.0
 
 
 def _named(value: Any) -> Any:
@@ -211,59 +199,6 @@ class Secret(Model):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: Literal["password", "weak_password", "flag", "token"] = "password"
     length: int = Field(default=20, ge=8, le=128)
-
-
-class Target(Model):
-    """What an inject attacks: a host, and optionally one of its services."""
-
-    host: str
-    service: str | None = None
-
-
-class Step(Model):
-    """One command of an inject, rendered by Jinja2 with the team's plan."""
-
-    run: Template
-    timeout: Timeout = 60
-
-
-class Success(Model):
-    """How to tell that an attack got through (its last step is judged)."""
-
-    exit_code: int | None = 0
-    contains: Template | None = None
-    matches: str | None = Field(default=None, max_length=1000,
-                                description="a regular expression, at most 1000 characters")
-
-
-class Detection(Model):
-    """What blue is expected to report, and within how long, for detection points."""
-
-    techniques: tuple[Technique, ...] = Field(default=(), description="default: the inject's")
-    indicators: tuple[Template, ...] = ()
-    window: Seconds = 1800
-    points: int = Field(default=0, ge=0, le=MAX_POINTS)
-
-
-class Inject(Model):
-    """A scripted attack, fired at the same offset for every team."""
-
-    name: Name
-    description: str = ""
-    tactic: Tactic
-    technique: Technique
-    at: Seconds | None = Field(default=None, description="offset from the exercise start")
-    after: str | None = Field(default=None, description="an earlier inject this one follows")
-    delay: Seconds = Field(default=0, description="with `after`: wait this long first")
-    target: Target
-    source: Literal["red", "target"] = Field(
-        default="red", alias="from", description="run from red, or on the target itself"
-    )
-    steps: tuple[Step, ...] = Field(min_length=1)
-    success: Success = Success()
-    points: int = Field(default=0, ge=0, le=MAX_POINTS, description="defence points at stake")
-    detection: Detection | None = None
-    secrets: tuple[str, ...] = Field(default=(), description="team secrets the steps may use")
 
 
 class Weights(Model):

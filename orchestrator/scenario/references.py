@@ -8,17 +8,18 @@ place in the file that has to change.
 
 from __future__ import annotations
 
-import difflib
-import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from orchestrator.errors import Problem
-from orchestrator.scenario.model import Host, Inject, Scenario
+from orchestrator.labels import OWN_HOSTS
+from orchestrator.scenario.hints import suggest
+from orchestrator.scenario.inject_references import inject_problems, timing_problems
+from orchestrator.scenario.model import Host, Network, Scenario
 from orchestrator.scenario.yaml_source import PathKey, SourceMap
 
-RESERVED_HOSTS = frozenset({"red", "scorebot", "bastion"})
+RESERVED_HOSTS = frozenset(OWN_HOSTS)
 # Addresses rangectl keeps in every subnet: .1 is the gateway, and the last
 # usable addresses go to red, scorebot and bastion.
 RESERVED_TAIL = 3
@@ -42,30 +43,10 @@ def check_references(
         _team_problems(scenario, source_map),
         _host_problems(scenario, source_map, context),
         _placement_problems(scenario, source_map),
-        _inject_problems(scenario, source_map),
-        _timing_problems(scenario, source_map),
+        inject_problems(scenario, source_map),
+        timing_problems(scenario, source_map),
     )
     return sorted({problem for check in checks for problem in check})
-
-
-# A hint names at most this many options, and looks for a close match only
-# among this many: a hostile scenario with 10,000s of names must not make each
-# of 10,000s of problems quadratic work and a megabyte of output.
-HINT_OPTIONS = 10
-HINT_CLOSE_MATCH_LIMIT = 500
-
-
-def _suggest(name: str, candidates: Iterable[str]) -> str:
-    options = sorted(set(candidates))
-    if len(options) <= HINT_CLOSE_MATCH_LIMIT:
-        close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-        if close:
-            return f"did you mean '{close[0]}'?"
-    if not options:
-        return "known: none"
-    shown = ", ".join(options[:HINT_OPTIONS])
-    more = len(options) - HINT_OPTIONS
-    return "known: " + shown + (f", ... and {more} more" if more > 0 else "")
 
 
 def _duplicates(
@@ -133,35 +114,48 @@ def _host_problems(
         base: PathKey = ("hosts", index)
         if context.images is not None and host.image not in context.images:
             yield sm.problem((*base, "image"), f"host '{host.name}': unknown image '{host.image}'",
-                             _suggest(host.image, context.images))
+                             suggest(host.image, context.images))
         yield from _role_problems(host, base, context, sm)
-        attached: set[str] = set()
-        for n_index, attachment in enumerate(host.networks):
-            path = (*base, "networks", n_index)
-            network = networks.get(attachment.name)
-            if network is None:
-                yield sm.problem(path, f"host '{host.name}': unknown network '{attachment.name}'",
-                                 _suggest(attachment.name, networks))
-                continue
-            if attachment.name in attached:
-                yield sm.problem(path, f"host '{host.name}' joins network "
-                                 f"'{attachment.name}' twice")
-            attached.add(attachment.name)
-            if attachment.host is not None:
-                last = 2 ** (32 - network.prefix) - 2 - RESERVED_TAIL
-                if attachment.host > last:
-                    yield sm.problem((*path, "host"),
-                                     f"host '{host.name}': host number {attachment.host} does not "
-                                     f"fit network '{network.name}' (a /{network.prefix})",
-                                     f"use 2 to {last}, or a larger network")
-                owner = fixed.setdefault((network.name, attachment.host), host.name)
-                if owner != host.name:
-                    yield sm.problem((*path, "host"),
-                                     f"host number {attachment.host} on '{network.name}' is "
-                                     f"already taken by host '{owner}'")
+        yield from _attachment_problems(host, base, networks, fixed, sm)
         yield from _service_problems(host, base, secrets, sm)
         yield from _secret_var_problems(host, base, secrets, sm)
     yield from _capacity_problems(scenario, sm)
+    yield from _router_problems(scenario, sm)
+
+
+def _attachment_problems(
+    host: Host, base: PathKey, networks: dict[str, Network],
+    fixed: dict[tuple[str, int], str], sm: SourceMap,
+) -> Iterator[Problem]:
+    """A host's networks exist, are joined once, and its fixed host numbers fit
+    and are its own (`fixed` holds the numbers taken by earlier hosts)."""
+    attached: set[str] = set()
+    for n_index, attachment in enumerate(host.networks):
+        path = (*base, "networks", n_index)
+        network = networks.get(attachment.name)
+        if network is None:
+            yield sm.problem(path, f"host '{host.name}': unknown network '{attachment.name}'",
+                             suggest(attachment.name, networks))
+            continue
+        if attachment.name in attached:
+            yield sm.problem(path, f"host '{host.name}' joins network "
+                             f"'{attachment.name}' twice")
+        attached.add(attachment.name)
+        if attachment.host is not None:
+            last = 2 ** (32 - network.prefix) - 2 - RESERVED_TAIL
+            if attachment.host > last:
+                yield sm.problem((*path, "host"),
+                                 f"host '{host.name}': host number {attachment.host} does not "
+                                 f"fit network '{network.name}' (a /{network.prefix})",
+                                 f"use 2 to {last}, or a larger network")
+            owner = fixed.setdefault((network.name, attachment.host), host.name)
+            if owner != host.name:
+                yield sm.problem((*path, "host"),
+                                 f"host number {attachment.host} on '{network.name}' is "
+                                 f"already taken by host '{owner}'")
+
+
+def _router_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
     for n_index, network in enumerate(scenario.networks):
         if network.router is None:
             continue
@@ -169,7 +163,7 @@ def _host_problems(
         path = ("networks", n_index, "router")
         if router is None:
             yield sm.problem(path, f"network '{network.name}': unknown router host "
-                             f"'{network.router}'", _suggest(network.router,
+                             f"'{network.router}'", suggest(network.router,
                                                             [h.name for h in scenario.hosts]))
         elif network.name not in {a.name for a in router.networks}:
             yield sm.problem(path, f"network '{network.name}': router '{router.name}' is not "
@@ -200,7 +194,7 @@ def _secret_var_problems(
                                  f"not a {type(value).__name__}", "write a secret's name")
             elif value not in secrets:
                 yield sm.problem(path, f"host '{host.name}', {name}: unknown secret '{value}'",
-                                 _suggest(value, secrets) + " (declare it under 'secrets:')")
+                                 suggest(value, secrets) + " (declare it under 'secrets:')")
 
 
 def _role_problems(
@@ -212,7 +206,7 @@ def _role_problems(
         if role.name not in context.roles:
             yield sm.problem((*base, "roles", index),
                              f"host '{host.name}': unknown role '{role.name}'",
-                             _suggest(role.name, context.roles))
+                             suggest(role.name, context.roles))
 
 
 def _service_problems(
@@ -231,7 +225,7 @@ def _service_problems(
             yield sm.problem((*base, "services", s_index, "check", "password_secret"),
                              f"service '{service.name}': unknown secret "
                              f"'{check.password_secret}'",
-                             _suggest(check.password_secret, secrets)
+                             suggest(check.password_secret, secrets)
                              + " (declare it under 'secrets:')")
 
 
@@ -254,102 +248,6 @@ def _placement_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
         for index, name in enumerate(placement.networks or ()):
             if name not in networks:
                 yield sm.problem((role, "networks", index), f"{role}: unknown network '{name}'",
-                                 _suggest(name, networks))
+                                 suggest(name, networks))
 
 
-def _inject_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
-    secrets = {secret.name for secret in scenario.secrets}
-    names = {inject.name for inject in scenario.injects}
-    for index, inject in enumerate(scenario.injects):
-        base: PathKey = ("injects", index)
-        host = scenario.host(inject.target.host)
-        if host is None:
-            yield sm.problem((*base, "target", "host"),
-                             f"inject '{inject.name}': unknown target host '{inject.target.host}'",
-                             _suggest(inject.target.host, [h.name for h in scenario.hosts]))
-        elif inject.target.service is not None and inject.target.service not in {
-            s.name for s in host.services
-        }:
-            yield sm.problem((*base, "target", "service"),
-                             f"inject '{inject.name}': host '{host.name}' has no service "
-                             f"'{inject.target.service}'",
-                             _suggest(inject.target.service, [s.name for s in host.services]))
-        if inject.after is not None and inject.after not in names:
-            yield sm.problem((*base, "after"),
-                             f"inject '{inject.name}': unknown inject '{inject.after}'",
-                             _suggest(inject.after, names - {inject.name}))
-        for s_index, secret in enumerate(inject.secrets):
-            if secret not in secrets:
-                yield sm.problem((*base, "secrets", s_index),
-                                 f"inject '{inject.name}': unknown secret '{secret}'",
-                                 _suggest(secret, secrets))
-        if inject.success.matches is not None:
-            try:
-                re.compile(inject.success.matches)
-            except re.error as exc:
-                yield sm.problem((*base, "success", "matches"),
-                                 f"inject '{inject.name}': bad regular expression: {exc}")
-            except (RecursionError, OverflowError, MemoryError):
-                yield sm.problem((*base, "success", "matches"),
-                                 f"inject '{inject.name}': regular expression nested too deeply")
-
-
-def inject_offsets(scenario: Scenario) -> dict[str, int | None]:
-    """Each inject's offset in seconds; None for one caught in an `after` cycle.
-
-    Iterative on purpose: a chain of thousands of `after` links written in
-    reverse order is valid input, and must not exhaust Python's stack.
-    """
-    by_name = {inject.name: inject for inject in scenario.injects}
-    offsets: dict[str, int | None] = {}
-    for start in scenario.injects:
-        path: list[Inject] = []
-        on_path: set[str] = set()
-        current: Inject | None = start
-        base: int | None = None
-        while current is not None and current.name not in offsets:
-            if current.at is not None:
-                base = current.at
-                offsets[current.name] = base
-                break
-            if current.name in on_path or current.after not in by_name:
-                base = None  # a cycle, or a missing inject (reported elsewhere)
-                break
-            path.append(current)
-            on_path.add(current.name)
-            current = by_name[current.after or ""]
-        else:
-            base = offsets[current.name] if current is not None else None
-        for inject in reversed(path):
-            base = None if base is None else base + inject.delay
-            offsets[inject.name] = base
-    return offsets
-
-
-def _timing_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
-    if scenario.duration <= 0:
-        yield sm.problem(("duration",), "the exercise needs a duration longer than 0s")
-    if not 1 <= scenario.tick <= max(scenario.duration, 1):
-        yield sm.problem(("tick",), f"tick {scenario.tick}s must be between 1s and the duration")
-    names = {inject.name for inject in scenario.injects}
-    offsets = inject_offsets(scenario)
-    for index, inject in enumerate(scenario.injects):
-        value = offsets.get(inject.name)
-        if inject.at is not None and inject.after is not None:
-            yield sm.problem(("injects", index, "after"),
-                             f"inject '{inject.name}': give either 'at' or 'after', not both")
-            continue
-        if inject.at is None and inject.after is None:
-            yield sm.problem(("injects", index), f"inject '{inject.name}' has no time",
-                             "add 'at: 5m' (an offset) or 'after: NAME' (an earlier inject)")
-            continue
-        if value is None and inject.after in names:
-            yield sm.problem(("injects", index, "after"),
-                             f"inject '{inject.name}': 'after' forms a cycle",
-                             "one inject of the chain needs an 'at' offset")
-        elif value is not None and value > scenario.duration:
-            field = "at" if inject.at is not None else "delay"
-            yield sm.problem(("injects", index, field),
-                             f"inject '{inject.name}' fires at {value}s, after the exercise "
-                             f"ends ({scenario.duration}s)", "move it earlier or lengthen "
-                             "'duration'")
