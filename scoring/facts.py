@@ -180,6 +180,9 @@ class Facts:
 
 
 def read_facts(events: Iterable[EventLike]) -> Facts:
+    """Every fact scoring uses, from an exercise's events in any order: they are read
+    by sequence number, so "the first firing" and "a re-run tick's last result" mean
+    the same whichever order a caller passes them in."""
     checks: dict[tuple[str, str, int], CheckFact] = {}
     firings: dict[tuple[str, str], InjectFact] = {}
     repeats: list[InjectFact] = []
@@ -196,21 +199,8 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
                              float(data["t"]), str(data["result"]),
                              str(data.get("detail", "")), event.seq, event.time)
             checks[(fact.team, fact.check, fact.tick)] = fact  # a re-run tick: the last counts
-        elif event.kind == InjectFired.kind:
-            firing = InjectFact(team, str(data["inject"]), float(data["t"]),
-                                str(data.get("technique", "")), str(data.get("target", "")),
-                                bool(data.get("manual")), event.seq, event.time)
-            if (team, firing.inject) in firings:
-                repeats.append(firing)
-            else:
-                firings[(team, firing.inject)] = firing
-        elif event.kind in (InjectCompleted.kind, InjectInterrupted.kind):
-            key = (team, str(data["inject"]))
-            current = firings.get(key)
-            if current is not None and current.outcome is None:
-                outcome = str(data.get("outcome", "interrupted"))
-                firings[key] = replace(current, outcome=outcome, ended_seq=event.seq,
-                                       ended_time=event.time)
+        elif event.kind in (InjectFired.kind, InjectCompleted.kind, InjectInterrupted.kind):
+            _read_inject(event, team, firings, repeats)
         elif event.kind in (IncidentReported.kind, IncidentRejected.kind, ReportVoided.kind):
             _read_incident(event, team, reports, rejected, report_voids)
         elif event.kind == InjectVoided.kind:
@@ -230,6 +220,28 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
         inject_voids=tuple(inject_voids), check_voids=tuple(check_voids),
         penalties=tuple(penalties), repeats=tuple(repeats), rejected=tuple(rejected),
         report_voids=tuple(report_voids))
+
+
+def _read_inject(event: EventLike, team: str, firings: dict[tuple[str, str], InjectFact],
+                 repeats: list[InjectFact]) -> None:
+    """A firing (the first of an inject for a team is scored, later ones are kept as
+    repeats), or how the scored firing ended (the first end counts)."""
+    data = event.data
+    if event.kind == InjectFired.kind:
+        firing = InjectFact(team, str(data["inject"]), float(data["t"]),
+                            str(data.get("technique", "")), str(data.get("target", "")),
+                            bool(data.get("manual")), event.seq, event.time)
+        if (team, firing.inject) in firings:
+            repeats.append(firing)
+        else:
+            firings[(team, firing.inject)] = firing
+        return
+    key = (team, str(data["inject"]))
+    current = firings.get(key)
+    if current is not None and current.outcome is None:
+        outcome = str(data.get("outcome", "interrupted"))
+        firings[key] = replace(current, outcome=outcome, ended_seq=event.seq,
+                               ended_time=event.time)
 
 
 def _read_incident(event: EventLike, team: str, reports: dict[tuple[str, str], ReportFact],

@@ -15,6 +15,7 @@ from orchestrator.plan.model import Plan
 from scoring.facts import EventLike
 from scoring.ledger import Ledger, compute_ledger
 from scoring.lines import CATEGORIES, points
+from scoring.status import exercise_status
 
 
 @dataclass(frozen=True)
@@ -79,3 +80,17 @@ def _sla(earned: list[float], full: float) -> float:
 def score_exercise(plan: Plan, events: Iterable[EventLike]) -> tuple[Ledger, Scoreboard]:
     ledger = compute_ledger(plan, events)
     return ledger, build_scoreboard(plan, ledger)
+
+
+def scoreboard_document(plan: Plan, events: Iterable[EventLike],
+                        ledger: Ledger | None = None) -> dict[str, Any]:
+    """The scoreboard with where the exercise is: what `rangectl score` shows (as a
+    table or `-o json`) and the report's and live page's standings and status.
+
+    Built here only, so those views cannot disagree. `ledger` is the ledger of
+    `events` when the caller has computed it already (the report has), so the
+    events are not scored twice."""
+    ordered = sorted(events, key=lambda event: event.seq)
+    scored = compute_ledger(plan, ordered) if ledger is None else ledger
+    return {**build_scoreboard(plan, scored).to_json(),
+            "status": exercise_status(ordered, plan.duration), "duration": plan.duration}

@@ -1,31 +1,25 @@
 """The after-action report as one JSON-able document, built from the plan and events.
 
-Every view of an exercise (`rangectl score`, the live page, the report in each
-format) is rendered from this one document, so they cannot disagree: the
-standings are the scoreboard, and every other figure comes with the ledger
-lines that make it up.
+The live page and the report in each format are rendered from this one
+document, and its standings and status are the scoreboard document that
+`rangectl score` prints (scoring/scoreboard.py), so no two views can disagree;
+every other figure comes with the ledger lines that make it up.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestrator.events.kinds import (
-    ExerciseFinished,
-    ExerciseResumed,
-    ExerciseStarted,
-    TickCompleted,
-)
 from orchestrator.plan.model import Plan
 from scoring.detection import ReportMatch, match_reports
 from scoring.facts import VOIDED, EventLike, Facts, read_facts
 from scoring.ledger import Ledger, compute_ledger
 from scoring.lines import CATEGORIES, points
-from scoring.scoreboard import build_scoreboard
+from scoring.scoreboard import scoreboard_document
 
 REPORT_VERSION = 1
 
@@ -38,6 +32,7 @@ def build_report(plan: Plan, events: Iterable[EventLike], generated: datetime | 
     facts = read_facts(ordered)
     ledger = compute_ledger(plan, ordered)
     matches = match_reports(plan, facts)
+    board = scoreboard_document(plan, ordered, ledger)
     zones = {team.team: team.timezone for team in plan.teams}
     return {
         "version": REPORT_VERSION,
@@ -46,12 +41,12 @@ def build_report(plan: Plan, events: Iterable[EventLike], generated: datetime | 
         "generated": (generated or datetime.now(UTC)).isoformat(timespec="seconds"),
         "duration": plan.duration,
         "tick": plan.tick,
-        "status": exercise_status(ordered, plan.duration),
+        "status": board["status"],
         "teams": [{"team": t.team, "name": t.name, "site": t.site, "timezone": t.timezone}
                   for t in plan.teams],
         "categories": list(CATEGORIES),
         "weights": plan.scoring.weights,
-        "standings": build_scoreboard(plan, ledger).to_json()["teams"],
+        "standings": board["teams"],
         "score_over_time": score_over_time(plan, ledger),
         "availability": availability_timeline(plan, facts) if full else {},
         "injects": inject_matrix(plan, facts, ledger, matches, zones),
@@ -69,28 +64,6 @@ def local_time(utc: str, zone: str) -> str:
         return ""
     moment = datetime.fromisoformat(utc)
     return moment.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
-
-
-def exercise_status(events: Sequence[EventLike], duration: float) -> dict[str, Any]:
-    """Where the exercise is; its clock reads at most its duration (the last tick
-    may end a moment after it)."""
-    status: dict[str, Any] = {"state": "not started", "started": "", "finished": "",
-                              "last_tick": -1, "t": 0.0, "early": False}
-    for event in events:
-        if event.kind == ExerciseStarted.kind and not status["started"]:
-            status.update(state="running", started=event.time)
-        elif event.kind == ExerciseResumed.kind:
-            status["state"] = "running"
-            status["started"] = status["started"] or event.time
-        elif event.kind == TickCompleted.kind:
-            status["last_tick"] = max(status["last_tick"], int(event.data["tick"]))
-            status["t"] = max(status["t"], float(event.data["t"]))
-        elif event.kind == ExerciseFinished.kind:
-            status.update(state="finished", finished=event.time,
-                          early=bool(event.data.get("early")),
-                          t=max(status["t"], float(event.data.get("t", 0.0))))
-    status["t"] = min(status["t"], float(duration))
-    return status
 
 
 def score_over_time(plan: Plan, ledger: Ledger) -> dict[str, list[list[float]]]:
