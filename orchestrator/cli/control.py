@@ -12,7 +12,6 @@ import click
 from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
-from orchestrator.cli.scored import record_event
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
 from orchestrator.events.kinds import (
@@ -23,6 +22,7 @@ from orchestrator.events.kinds import (
     StopRequested,
 )
 from orchestrator.exercise.run_lock import engine_running
+from orchestrator.exercise.scored import record_event
 from orchestrator.runtime.open import open_backend
 from orchestrator.state import ExerciseState
 

@@ -9,11 +9,10 @@ import click
 from orchestrator.cli.common import EXERCISE_OPTION, deprecated
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
-from orchestrator.cli.scored import read_events, scored_exercise
 from orchestrator.errors import InvalidInputError
+from orchestrator.exercise.scored import after_action_report, open_scored, report_path
 from orchestrator.state import write_atomically
-from scoring.report.document import build_report
-from scoring.report.render import FORMATS, render
+from scoring.report.render import FORMATS
 
 _SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".json": "json"}
 
@@ -64,13 +63,12 @@ def report_command(exercise: str | None, output: str | None, out: str | None,
     ledger lines behind every figure."""
     output, out = _legacy(output, out, form)
     chosen = _format(output, out)
-    state, plan = scored_exercise(exercise)
-    text = render(build_report(plan, read_events(state)), chosen)
+    scored = open_scored(exercise)
+    text = after_action_report(scored, chosen)
     if out == "-":
         click.echo(text, nl=False)
         return
-    path = Path(out) if out else \
-        state.directory / "reports" / f"{state.exercise}.{chosen}"
+    path = Path(out) if out else report_path(scored, chosen)
     write_atomically(path, text)
-    stderr.print(line(f"wrote the {chosen} report of exercise {state.exercise}:"))
+    stderr.print(line(f"wrote the {chosen} report of exercise {scored.name}:"))
     click.echo(str(path.resolve()))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 import click
 from rich.console import Group
@@ -14,21 +13,12 @@ from rich.text import Text
 
 from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.output import cell, console, line
-from orchestrator.cli.scored import EventFollower
-from scoring.report.document import exercise_status
+from orchestrator.exercise.scored import Document, LiveDocument, live_scoreboard, open_scored
 from scoring.report.render import clock
-from scoring.scoreboard import score_exercise
 
 
-def scoreboard_document(follower: EventFollower) -> dict[str, Any]:
-    """The scoreboard as `score -o json` prints it; the report's standings are the same."""
-    plan = follower.plan
-    _ledger, board = score_exercise(plan, follower.events)
-    return {**board.to_json(), "status": exercise_status(follower.events, plan.duration),
-            "duration": plan.duration}
-
-
-def scoreboard_view(document: dict[str, Any]) -> Group:
+def scoreboard_view(document: Document) -> Group:
+    """The scoreboard document as a terminal shows it: a status line and the table."""
     status = document["status"]
     head = line(f"exercise {document['exercise']} · {status['state']} · "
                 f"{clock(status['t'])} of {clock(document['duration'])} · "
@@ -56,9 +46,8 @@ def score_command(exercise: str | None, output: str, watch: bool, interval: floa
     Scores are recomputed from the exercise's events each time: every figure is
     the sum of ledger lines that `rangectl report` lists.
     """
-    follower = EventFollower(exercise)
-    follower.refresh()
-    document = scoreboard_document(follower)
+    board = live_scoreboard(open_scored(exercise))
+    seq, document = board.snapshot()
     if not watch:
         if output == "json":
             click.echo(json.dumps(document, indent=2))
@@ -69,19 +58,31 @@ def score_command(exercise: str | None, output: str, watch: bool, interval: floa
             shown.print(scoreboard_view(document))
         return
     try:
-        if output == "json":  # one line per change, for other tools to follow
-            last = json.dumps(document, sort_keys=True)
-            click.echo(last)
-            while True:
-                time.sleep(interval)
-                if follower.refresh():  # rescored only when events were appended
-                    line = json.dumps(scoreboard_document(follower), sort_keys=True)
-                    if line != last:
-                        click.echo(last := line)
-        with Live(scoreboard_view(document), console=console(), auto_refresh=False) as live:
-            while True:
-                time.sleep(interval)
-                if follower.refresh():
-                    live.update(scoreboard_view(scoreboard_document(follower)), refresh=True)
+        if output == "json":
+            _follow_json(board, document, interval)
+        _follow_table(board, seq, document, interval)
     except KeyboardInterrupt:
         return
+
+
+def _follow_json(board: LiveDocument, document: Document, interval: float) -> None:
+    """One line per change, for other tools to follow."""
+    last = json.dumps(document, sort_keys=True)
+    click.echo(last)
+    while True:
+        time.sleep(interval)
+        # rescored only when events were appended; printed only when it changed
+        text = json.dumps(board.snapshot()[1], sort_keys=True)
+        if text != last:
+            click.echo(last := text)
+
+
+def _follow_table(board: LiveDocument, seq: int, document: Document, interval: float) -> None:
+    """The table, redrawn in place whenever events were appended."""
+    with Live(scoreboard_view(document), console=console(), auto_refresh=False) as live:
+        while True:
+            time.sleep(interval)
+            latest, document = board.snapshot()
+            if latest != seq:
+                seq = latest
+                live.update(scoreboard_view(document), refresh=True)

@@ -8,33 +8,15 @@ from __future__ import annotations
 import ipaddress
 import secrets
 import threading
-from typing import Any
 
 import click
 
 from orchestrator.cli.common import EXERCISE_OPTION, check_bind
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
-from orchestrator.cli.scored import EventFollower
 from orchestrator.errors import InvalidInputError
+from orchestrator.exercise.scored import live_report, open_scored
 from scoring.live import LiveServer
-from scoring.report.document import build_report
-
-
-class LiveReport:
-    """The report as of the latest event, recomputed only when events were appended."""
-
-    def __init__(self, exercise: str | None) -> None:
-        self.follower = EventFollower(exercise)
-        self.report: tuple[int, dict[str, Any]] | None = None
-
-    def snapshot(self) -> tuple[int, dict[str, Any]]:
-        self.follower.refresh()
-        seq = self.follower.seq
-        if self.report is None or self.report[0] != seq:
-            self.report = (seq, build_report(self.follower.plan, self.follower.events,
-                                                full=False))
-        return self.report
 
 
 @click.command("serve")
@@ -54,14 +36,14 @@ def serve_command(exercise: str | None, port: int, bind_address: str) -> None:
                "the URL below (it holds an access token) can read the scores.")
     token = None if ipaddress.IPv4Address(bind_address).is_loopback \
         else secrets.token_urlsafe(24)
-    live = LiveReport(exercise)
+    live = live_report(open_scored(exercise))
     try:
         server = LiveServer(live.snapshot, bind=bind_address, port=port, token=token).start()
     except OSError as exc:
         raise InvalidInputError(f"cannot listen on {bind_address}:{port}: {exc.strerror}",
                                 "choose another --port (0 picks a free one)") from None
     try:  # from the first line printed on, Ctrl-C is the way to stop: a clean exit
-        stderr.print(line(f"live scoreboard of exercise {live.follower.state.exercise}; "
+        stderr.print(line(f"live scoreboard of exercise {live.exercise.name}; "
                           "Ctrl-C to stop"))
         click.echo(server.url, nl=True)
         threading.Event().wait()

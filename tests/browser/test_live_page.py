@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.cli.serve import LiveReport
 from orchestrator.events.store import EventStore
+from orchestrator.exercise.scored import live_report, open_scored
 from scoring.live import LiveServer
 from tests.browser.chromium import Chromium
 from tests.e2e.cli import RANGECTL, serving
@@ -30,7 +30,7 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def server(state_dir: Path) -> Iterator[LiveServer]:
-    live = LiveServer(LiveReport(None).snapshot, port=0, poll=0.2).start()
+    live = LiveServer(live_report(open_scored(None)).snapshot, port=0, poll=0.2).start()
     try:
         yield live
     finally:

@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from orchestrator.cli.serve import LiveReport
+from orchestrator.exercise.scored import live_report, open_scored
 from scoring.live import LiveServer
 from tests.browser.chromium import Chromium
 from tests.browser.conftest import browser
@@ -134,7 +134,8 @@ def test_a_closed_stream_frees_its_place(state_dir: Path, monkeypatch: pytest.Mo
     # In process, with a cap of 2 and a keep-alive of 0.2 s: a page that went away
     # is noticed at the next keep-alive, and its place goes to the next page.
     monkeypatch.setenv("RANGECTL_STATE_DIR", str(state_dir))
-    server = LiveServer(LiveReport(None).snapshot, port=0, max_streams=2, keepalive=0.2).start()
+    live = live_report(open_scored(None))
+    server = LiveServer(live.snapshot, port=0, max_streams=2, keepalive=0.2).start()
     try:
         port = int(server.httpd.server_address[1])
         first, _ = open_stream(port)
@@ -161,7 +162,8 @@ def test_the_page_works_with_its_token_in_a_browser(
     # Served as off loopback (with a token), opened from the printed URL: the page's
     # own event stream carries the token, and a reload without it keeps working.
     monkeypatch.setenv("RANGECTL_STATE_DIR", str(state_dir))
-    server = LiveServer(LiveReport(None).snapshot, port=0, token="t0ken-for-the-page").start()
+    live = live_report(open_scored(None))
+    server = LiveServer(live.snapshot, port=0, token="t0ken-for-the-page").start()
     try:
         browser.open(server.url)
         assert "?token=t0ken-for-the-page" in server.url
