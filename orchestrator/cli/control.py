@@ -17,10 +17,10 @@ from orchestrator.errors import InvalidInputError
 from orchestrator.events.kinds import (
     InjectRequested,
     PauseRequested,
-    Payload,
     ResumeRequested,
     StopRequested,
 )
+from orchestrator.events.payload import Payload
 from orchestrator.exercise.run_lock import engine_running
 from orchestrator.exercise.scored import record_event
 from orchestrator.runtime.open import open_backend

@@ -4,7 +4,8 @@ The one contract between the writers (deploy, provisioning, the gate, the
 engine, the white cell's commands) and the readers (the engine resuming,
 scoring, reports): a writer builds a frozen kind and `EventStore.record`
 stores it, so a misspelt or missing field is a type error, not a gap in the
-after-action report; readers compare `event.kind` with `CheckCompleted.kind`.
+after-action report; readers compare `event.kind` with `CheckCompleted.kind`
+(orchestrator/events/payload.py holds the base and `KINDS`, every kind by its string).
 A kind's string and data keys never change (stored exercises and the golden
 fixtures hold them). A leaf (standard library only), so scoring reads it
 without the orchestrator; docs/exercise.md lists every kind, field for field.
@@ -13,43 +14,12 @@ without the orchestrator; docs/exercise.md lists every kind, field for field.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from types import MappingProxyType
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.events.payload import Payload
 
 WHITE_CELL = "white-cell"  # `by` of everything the white cell asked for
-ENVELOPE = ("team", "host")  # stored in the event's own columns, not in its data
-_REGISTRY: dict[str, type[Payload]] = {}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Payload:
-    """One event to record: its kind and `when` come with the class, its data are
-    the fields. A subclass names its kind (`class X(Payload, kind="x.done", when=...)`)
-    and is registered by it; one without a kind only shares fields."""
-
-    kind: ClassVar[str]
-    when: ClassVar[str]
-    omitted_when_none: ClassVar[tuple[str, ...]] = ()  # left out of data, not stored null
-
-    def __init_subclass__(cls, kind: str = "", when: str = "", **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if kind:
-            if kind in _REGISTRY:
-                raise TypeError(f"event kind {kind} is declared twice")
-            cls.kind, cls.when = kind, when
-            _REGISTRY[kind] = cls
-
-    @property
-    def envelope(self) -> tuple[str | None, str | None]:
-        """The event's team and host (None where the kind has no such field)."""
-        return getattr(self, "team", None), getattr(self, "host", None)
-
-    def data(self) -> dict[str, Any]:
-        """The event's data, as the store serialises it (the envelope aside)."""
-        values = ((field.name, getattr(self, field.name)) for field in fields(self))
-        return {key: value for key, value in values if key not in ENVELOPE
-                and (value is not None or key not in self.omitted_when_none)}
 
 
 # --- the clock --------------------------------------------------------------------
@@ -343,7 +313,6 @@ class PenaltyApplied(Ruling, kind="penalty.applied", when="`rangectl penalize`")
     t: float
 
 
-KINDS: Mapping[str, type[Payload]] = MappingProxyType(_REGISTRY)  # every kind, by its string
 CONTROL_PREFIX = "control."  # the white cell's requests, and the engine's refusals
 INCIDENT_PREFIX = "incident."
 TRAINEE_PREFIX = "trainee."

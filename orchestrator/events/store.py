@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestrator.events.kinds import Payload
+from orchestrator.events.payload import Payload
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (

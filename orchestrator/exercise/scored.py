@@ -17,7 +17,7 @@ from typing import Any
 
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
-from orchestrator.events.kinds import Payload
+from orchestrator.events.payload import Payload
 from orchestrator.events.store import Event, EventStore
 from orchestrator.plan.model import Plan
 from orchestrator.state import ExerciseState

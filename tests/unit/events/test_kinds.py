@@ -14,7 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from orchestrator.events import kinds
-from orchestrator.events.kinds import KINDS
+from orchestrator.events.payload import KINDS
 
 ROOT = Path(__file__).parents[3]
 DOCS = ROOT / "docs" / "exercise.md"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from orchestrator.events import kinds
-from orchestrator.events.kinds import ENVELOPE, KINDS, Payload
+from orchestrator.events.payload import ENVELOPE, KINDS, Payload
 from orchestrator.events.store import EventStore
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "scoring" / "events.jsonl"
