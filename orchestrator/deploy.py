@@ -1,4 +1,5 @@
-"""`up` and `down` as steps: plan, record, build images, deploy; or tear down.
+"""`up` as a sequence of named steps: build images, plan and record, deploy,
+provision, gate (orchestrator/lifecycle.py runs them, each timed and recorded).
 
 The exercise's record and plan are written before anything is created on the
 engine, so an `up` interrupted at any point leaves a record that `status` and
@@ -7,15 +8,15 @@ engine, so an `up` interrupted at any point leaves a record that `status` and
 
 from __future__ import annotations
 
-import socket
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from orchestrator.access.keys import ensure_team_key, trainee_accounts
 from orchestrator.baseline import StatusSink, wait_until_ready
-from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.bastion_ports import bastion_ports
+from orchestrator.errors import InvalidInputError
 from orchestrator.events.kinds import (
     ExerciseDeployed,
     HostCreated,
@@ -26,10 +27,14 @@ from orchestrator.events.kinds import (
     NetworkCreated,
     NetworkDeployed,
     NetworkReused,
+    UpStepCompleted,
+    UpStepFailed,
 )
+from orchestrator.events.payload import Payload
 from orchestrator.events.store import EventStore
 from orchestrator.images.builder import ImageBuilder
 from orchestrator.labels import OWN_HOSTS
+from orchestrator.lifecycle import Step, StepSink, StepTimed, run_sequence
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.provision import ProgressSink, TeamProvisioned, provision
 from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBackend
@@ -40,7 +45,8 @@ from orchestrator.scenario.types import is_name
 from orchestrator.secrets import ensure_secrets, ensure_trainee_passwords
 from orchestrator.state import ExerciseRecord, ExerciseState, check_exercise_id, known_exercises
 
-BASTION_PORTS = range(22000, 23000)
+UP_STEPS = ("images", "plan", "deploy", "provision", "gate")  # `up`
+DEPLOY_STEPS = UP_STEPS[:3]  # `up --no-provision`: networks and containers only
 
 
 @dataclass(frozen=True)
@@ -50,7 +56,7 @@ class UpResult:
     report: DeployReport
     provisioned: list[TeamProvisioned] = field(default_factory=list)
     ready: dict[str, float] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)  # containers, ansible, gate
+    seconds: dict[str, float] = field(default_factory=dict)  # each step's, in order
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,71 @@ class Watchers:
     tasks: ProgressSink = lambda _task: None
     checks: StatusSink = lambda _team, _results: None
     planned: Callable[[Plan], None] = lambda _plan: None
+    steps: StepSink = lambda _step: None
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    """What the controller asked of this `up` (the CLI's flags)."""
+
+    exercise: str
+    teams: Sequence[str] | None = None
+    pool: str | None = None
+    bind_address: str = "127.0.0.1"
+    max_workers: int = 8
+    gate_timeout: float = 120
+
+
+@dataclass
+class UpRun:
+    """What the steps of one `up` share: its inputs, and what each step leaves for
+    the next. Each field after `watchers` is set by the step that makes it."""
+
+    loaded: LoadedScenario
+    backend: RangeBackend
+    builder: ImageBuilder
+    options: UpOptions
+    watchers: Watchers
+    state: ExerciseState
+    previous: ExerciseRecord | None
+    plan: Plan | None = None
+    record: ExerciseRecord | None = None
+    report: DeployReport | None = None
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    provisioned: list[TeamProvisioned] = field(default_factory=list)
+    ready: dict[str, float] = field(default_factory=dict)
+    store: EventStore | None = None  # opened once the exercise is recorded
+    unrecorded: list[Payload] = field(default_factory=list)  # events from before that
+
+    def record_event(self, event: Payload) -> None:
+        if self.store is None:
+            self.unrecorded.append(event)
+        else:
+            self.store.record(event)
+
+    def open_store(self) -> EventStore:
+        """The exercise's event store, opened once its record is saved; what was
+        waiting to be recorded before then is recorded first."""
+        if self.store is None:
+            self.store = EventStore(self.state.events_path)
+            for event in self.unrecorded:
+                self.store.record(event)
+            self.unrecorded.clear()
+        return self.store
+
+    def planned(self) -> tuple[Plan, ExerciseRecord, EventStore]:
+        if self.plan is None or self.record is None:
+            raise RuntimeError("a step that needs the plan ran before the plan step")
+        return self.plan, self.record, self.open_store()
+
+    def deployed(self) -> DeployReport:
+        if self.report is None:
+            raise RuntimeError("a step that needs the deployment ran before the deploy step")
+        return self.report
+
+    def result(self, seconds: dict[str, float]) -> UpResult:
+        plan, record, _store = self.planned()
+        return UpResult(plan, record, self.deployed(), self.provisioned, self.ready, seconds)
 
 
 def bring_up(
@@ -77,55 +148,97 @@ def bring_up(
     gate_timeout: float = 120,
     watchers: Watchers | None = None,
 ) -> UpResult:
-    """Plan, record, build missing images, deploy every range, provision it with
-    Ansible and wait until every team passes its checks (the baseline gate)."""
-    watchers = watchers or Watchers()
-    exercise_id = exercise or loaded.scenario.name
-    state = ExerciseState(exercise_id)
+    """Build missing images, plan and record, deploy every range, provision it with
+    Ansible and wait until every team passes its checks (the baseline gate): the
+    steps of UP_STEPS, or DEPLOY_STEPS without provisioning."""
+    options = UpOptions(exercise or loaded.scenario.name, teams, pool, bind_address,
+                        max_workers, gate_timeout)
+    state = ExerciseState(options.exercise)
     previous = state.load_record() if state.exists() else None
     if previous is not None and previous.scenario_name != loaded.scenario.name:
         raise InvalidInputError(
-            f"exercise '{exercise_id}' already exists for scenario '{previous.scenario_name}'",
+            f"exercise '{options.exercise}' already exists for scenario "
+            f"'{previous.scenario_name}'",
             f"pick another id with --exercise, or remove it: rangectl down --purge "
-            f"--exercise {exercise_id}")
-    builder.ensure(sorted({host.image for host in loaded.scenario.hosts}
-                          | set(OWN_HOSTS)))
-    with engine_lock():
-        plan = plan_loaded(loaded, exercise=exercise_id, teams=teams, pool=pool,
-                           reserved=backend.reserved_subnets(exercise_id))
-        watchers.planned(plan)
-        record = ExerciseRecord(
-            exercise=exercise_id, scenario_name=loaded.scenario.name,
-            scenario_path=str(loaded.path.resolve()),
-            teams=tuple(team.team for team in plan.teams), bind_address=bind_address,
-            bastion_ports=_bastion_ports(plan, previous, bind_address),
-        )
-        state.save_record(record)
-        state.save_plan(plan)
-        published = {team: PublishedPort(bind_address, port)
-                     for team, port in record.bastion_ports.items()}
-        clock = time.monotonic()
-        report = _deploy_recorded(backend, plan, published, watchers.runtime, max_workers,
-                                  state)
-    seconds = {"containers": time.monotonic() - clock}
-    if not provision_hosts:
-        return UpResult(plan, record, report, seconds=seconds)
-    secrets = ensure_secrets(state, plan, loaded.scenario.secrets)
-    store = EventStore(state.events_path)
+            f"--exercise {options.exercise}")
+    run = UpRun(loaded, backend, builder, options, watchers or Watchers(), state, previous)
+    if previous is not None:  # recorded before: every step of this `up` is recorded too
+        run.open_store()
+    names = UP_STEPS if provision_hosts else DEPLOY_STEPS
     try:
-        store.record(ExerciseDeployed(teams=tuple(record.teams), created=report.created,
-                                      recreated=report.recreated, started=report.started))
-        clock = time.monotonic()
-        provisioned = provision(loaded.scenario, plan, secrets, team_access(state, loaded, plan),
-                                store, state.directory / "ansible", watchers.tasks)
-        seconds["ansible"] = time.monotonic() - clock
-        clock = time.monotonic()
-        ready = wait_until_ready(backend, plan, secrets, store, watchers.checks,
-                                 timeout=gate_timeout)
-        seconds["gate"] = time.monotonic() - clock
+        seconds = run_sequence([STEPS[name] for name in names], run,
+                               partial(_step_ended, run), engine_lock)
     finally:
-        store.close()
-    return UpResult(plan, record, report, provisioned, ready, seconds)
+        if run.store is not None:
+            run.store.close()
+    return run.result(seconds)
+
+
+def _step_ended(run: UpRun, step: StepTimed) -> None:
+    run.watchers.steps(step)
+    if step.error is None:
+        run.record_event(UpStepCompleted(step=step.step, seconds=step.seconds))
+    else:
+        run.record_event(UpStepFailed(step=step.step, seconds=step.seconds, error=step.error))
+    if run.record is not None:  # recorded: from now on events go straight to the store
+        run.open_store()
+
+
+def _build_images(run: UpRun) -> None:
+    run.builder.ensure(sorted({host.image for host in run.loaded.scenario.hosts}
+                              | set(OWN_HOSTS)))
+
+
+def _plan_and_record(run: UpRun) -> None:
+    """Plan around the subnets the engine holds, and record the exercise before
+    anything is created, so an interrupted `up` leaves what `down` acts on."""
+    options = run.options
+    plan = plan_loaded(run.loaded, exercise=options.exercise, teams=options.teams,
+                       pool=options.pool, reserved=run.backend.reserved_subnets(options.exercise))
+    run.watchers.planned(plan)
+    run.record = ExerciseRecord(
+        exercise=options.exercise, scenario_name=run.loaded.scenario.name,
+        scenario_path=str(run.loaded.path.resolve()),
+        teams=tuple(team.team for team in plan.teams), bind_address=options.bind_address,
+        bastion_ports=bastion_ports(plan, run.previous, options.bind_address),
+    )
+    run.state.save_record(run.record)
+    run.state.save_plan(plan)
+    run.plan = plan
+
+
+def _deploy(run: UpRun) -> None:
+    plan, record, store = run.planned()
+    published = {team: PublishedPort(record.bind_address, port)
+                 for team, port in record.bastion_ports.items()}
+    run.report = _deploy_recorded(run.backend, plan, published, run.watchers.runtime,
+                                  run.options.max_workers, store)
+
+
+def _provision(run: UpRun) -> None:
+    plan, record, store = run.planned()
+    report = run.deployed()
+    run.secrets = ensure_secrets(run.state, plan, run.loaded.scenario.secrets)
+    store.record(ExerciseDeployed(teams=tuple(record.teams), created=report.created,
+                                  recreated=report.recreated, started=report.started))
+    run.provisioned = provision(run.loaded.scenario, plan, run.secrets,
+                                team_access(run.state, run.loaded, plan), store,
+                                run.state.directory / "ansible", run.watchers.tasks)
+
+
+def _gate(run: UpRun) -> None:
+    plan, _record, store = run.planned()
+    run.ready = wait_until_ready(run.backend, plan, run.secrets, store, run.watchers.checks,
+                                 timeout=run.options.gate_timeout)
+
+
+STEPS: dict[str, Step[UpRun]] = {step.name: step for step in (
+    Step("images", _build_images),
+    Step("plan", _plan_and_record, locked=True),  # the plan's subnets and ports are
+    Step("deploy", _deploy, locked=True),         # taken by nobody else until created
+    Step("provision", _provision),
+    Step("gate", _gate),
+)}
 
 
 # The event each action of a deployment is recorded as (the backend reports no other)
@@ -137,10 +250,8 @@ _NETWORK_KINDS: dict[str, type[NetworkDeployed]] = {
 
 
 def _deploy_recorded(backend: RangeBackend, plan: Plan, published: dict[str, PublishedPort],
-                     on_event: EventSink, max_workers: int,
-                     state: ExerciseState) -> DeployReport:
+                     on_event: EventSink, max_workers: int, store: EventStore) -> DeployReport:
     """Deploy, recording what happened to each host and network as events."""
-    store = EventStore(state.events_path)
 
     def record_event(event: RuntimeEvent) -> None:
         on_event(event)
@@ -149,10 +260,7 @@ def _deploy_recorded(backend: RangeBackend, plan: Plan, published: dict[str, Pub
         else:
             store.record(_NETWORK_KINDS[event.action](team=event.team, network=event.network))
 
-    try:
-        return backend.deploy(plan, published, record_event, max_workers)
-    finally:
-        store.close()
+    return backend.deploy(plan, published, record_event, max_workers)
 
 
 def team_access(state: ExerciseState, loaded: LoadedScenario,
@@ -165,36 +273,6 @@ def team_access(state: ExerciseState, loaded: LoadedScenario,
         "public_key": ensure_team_key(state, plan.exercise, team.team).public_key,
         "password": passwords.get(team.team, ""),
     } for team in plan.teams}
-
-
-def _bastion_ports(plan: Plan, previous: ExerciseRecord | None,
-                   bind_address: str) -> dict[str, int]:
-    """Keep the ports a team already had; pick free ones for new teams."""
-    kept = dict(previous.bastion_ports) if previous and previous.bind_address == bind_address \
-        else {}
-    taken = {port for name in known_exercises() if name != plan.exercise
-             for port in ExerciseState(name).load_record().bastion_ports.values()}
-    ports: dict[str, int] = {}
-    for team in plan.teams:
-        port = kept.get(team.team)
-        if port is None:
-            port = _free_port(bind_address, taken | set(ports.values()))
-        ports[team.team] = port
-    return ports
-
-
-def _free_port(address: str, taken: set[int]) -> int:
-    for port in BASTION_PORTS:
-        if port in taken:
-            continue
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            try:
-                probe.bind((address, port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeFailureError(f"no free port for a bastion on {address} in "
-                              f"{BASTION_PORTS.start}-{BASTION_PORTS.stop - 1}")
 
 
 def resolve_exercise(backend: RangeBackend | None, given: str | None) -> str:

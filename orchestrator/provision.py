@@ -78,34 +78,43 @@ def provision(scenario: Scenario, plan: Plan, secrets: dict[str, dict[str, str]]
     return [f.result() for f in futures]
 
 
-def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
-                    access: dict[str, Any], store: EventStore, work_dir: Path,
-                    on_progress: ProgressSink, forks: int) -> TeamProvisioned:
-    names = {host.container_name: host.name for host in team.hosts}
-    failures: list[str] = []
-    counts = {"tasks": 0, "changed": 0}
+class _TaskRecorder:
+    """ansible-runner's event handler for one team: each task result on one of the
+    team's hosts becomes an event and a progress line; failures are kept to name."""
 
-    def handle(event: dict[str, Any]) -> bool:
+    def __init__(self, team: str, hosts: dict[str, str], store: EventStore,
+                 on_progress: ProgressSink) -> None:
+        self.team, self.hosts, self.store, self.on_progress = team, hosts, store, on_progress
+        self.failures: list[str] = []
+        self.tasks = self.changed = 0
+
+    def __call__(self, event: dict[str, Any]) -> bool:
         kind = event.get("event", "")
         data = event.get("event_data") or {}
-        if kind not in _RESULT_EVENTS or data.get("host") not in names:
+        if kind not in _RESULT_EVENTS or data.get("host") not in self.hosts:
             return False
-        host = names[data["host"]]
+        host = self.hosts[data["host"]]
         result = data.get("res") or {}
         status = _RESULT_EVENTS[kind]
         if status == "ok" and result.get("changed"):
             status = "changed"
         task = str(data.get("task", "?"))
-        counts["tasks"] += 1
-        counts["changed"] += status == "changed"
-        store.record(kinds.HostTaskFinished(team=team.team, host=host, task=task,
-                                            status=status, duration=data.get("duration")))
+        self.tasks += 1
+        self.changed += status == "changed"
+        self.store.record(kinds.HostTaskFinished(team=self.team, host=host, task=task,
+                                                 status=status, duration=data.get("duration")))
         if status in ("failed", "unreachable") and not data.get("ignore_errors"):
             message = str(result.get("msg") or result.get("stderr") or result)[:400]
-            failures.append(f"team '{team.team}', host '{host}', task '{task}': {message}")
-        on_progress(TaskProgress(team.team, host, task, status))
+            self.failures.append(f"team '{self.team}', host '{host}', task '{task}': {message}")
+        self.on_progress(TaskProgress(self.team, host, task, status))
         return False  # nothing needs keeping on disk beyond our event store
 
+
+def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
+                    access: dict[str, Any], store: EventStore, work_dir: Path,
+                    on_progress: ProgressSink, forks: int) -> TeamProvisioned:
+    recorder = _TaskRecorder(team.team, {host.container_name: host.name for host in team.hosts},
+                             store, on_progress)
     work_dir.mkdir(parents=True, exist_ok=True)
     hosts_file = _write_inventory(work_dir, inventory(scenario, plan, team, secrets, access,
                                                       _connection()))
@@ -116,22 +125,23 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
         playbook="site.yml",
         inventory=str(hosts_file),
         envvars=_environment(),
-        event_handler=handle,
+        event_handler=recorder,
         quiet=True,
         forks=forks,
         ident=hashlib.sha256(plan.exercise.encode()).hexdigest()[:8],
         rotate_artifacts=1,
     )
     seconds = float(getattr(runner, "elapsed", 0) or 0)
+    failures = recorder.failures
     if failures or runner.status != "successful":
         store.record(kinds.TeamProvisioningFailed(team=team.team, failures=tuple(failures)))
         raise RuntimeFailureError(
             failures[0] if failures else f"team '{team.team}': Ansible ended {runner.status} "
                                          f"(rc {runner.rc}); see {work_dir}",
             "fix the cause and run `rangectl up` again; `rangectl down` removes the range")
-    store.record(kinds.TeamProvisioned(team=team.team, tasks=counts["tasks"],
-                                       changed=counts["changed"]))
-    return TeamProvisioned(team.team, len(team.hosts), counts["tasks"], counts["changed"],
+    store.record(kinds.TeamProvisioned(team=team.team, tasks=recorder.tasks,
+                                       changed=recorder.changed))
+    return TeamProvisioned(team.team, len(team.hosts), recorder.tasks, recorder.changed,
                            seconds)
 
 

@@ -255,6 +255,21 @@ class TeamNotReady(Payload, kind="team.not_ready",
     failing: tuple[Mapping[str, str], ...]  # check, result, detail
 
 
+@dataclass(frozen=True, kw_only=True)
+class UpStepCompleted(Payload, kind="up.step_completed",
+                      when="`up` finished a step (images, plan, deploy, provision, gate)"):
+    step: str
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpStepFailed(Payload, kind="up.step_failed",
+                   when="a step of `up` failed; `up` stopped there"):
+    step: str
+    seconds: float
+    error: str
+
+
 # --- the white cell ---------------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)

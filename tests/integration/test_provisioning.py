@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from orchestrator.deploy import UP_STEPS
+from orchestrator.events.kinds import UpStepCompleted, UpStepFailed
 from orchestrator.events.store import EventStore
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.scorebot import run_checks
@@ -134,6 +136,20 @@ def test_ansible_events_reach_the_event_store(exercise: str) -> None:
     assert sorted(set(ready)) == ["ottawa", "tallinn"]
 
 
+def test_every_step_of_up_is_recorded_with_its_time(exercise: str) -> None:
+    store = EventStore(ExerciseState(exercise).events_path)
+    try:
+        steps = [event.data for event in store.read(UpStepCompleted.kind)]
+    finally:
+        store.close()
+    # the first `up`, and the second of test_second_up_changes_nothing when it ran first
+    assert [step["step"] for step in steps][:len(UP_STEPS)] == list(UP_STEPS)
+    assert len(steps) % len(UP_STEPS) == 0
+    first = {step["step"]: step["seconds"] for step in steps[:len(UP_STEPS)]}
+    assert first["deploy"] > 0
+    assert first["provision"] > first["plan"]
+
+
 def test_a_failing_task_names_team_host_and_task(backend: DockerBackend,
                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
     scenario = tmp_path_factory.mktemp("bad") / "bad.yml"
@@ -147,6 +163,15 @@ def test_a_failing_task_names_team_host_and_task(backend: DockerBackend,
         assert result.returncode == 1
         assert "team 'ottawa', host 'files', task 'Create the users'" in result.stderr
         assert "Traceback" not in result.stderr
+        store = EventStore(ExerciseState(exercise).events_path)
+        try:
+            completed = [event.data["step"] for event in store.read(UpStepCompleted.kind)]
+            failed = [event.data for event in store.read(UpStepFailed.kind)]
+        finally:
+            store.close()
+        assert completed == ["images", "plan", "deploy"]
+        assert [step["step"] for step in failed] == ["provision"]
+        assert "task 'Create the users'" in failed[0]["error"]
     finally:
         down = rangectl("down", "--purge", "--exercise", exercise)
         assert down.returncode == 0

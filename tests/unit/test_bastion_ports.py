@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.bastion_ports import BASTION_PORTS, bastion_ports, free_port
 from orchestrator.cli.common import load
-from orchestrator.deploy import BASTION_PORTS, _bastion_ports, _free_port
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.state import ExerciseRecord, ExerciseState
@@ -55,7 +55,7 @@ def held() -> Iterator[int]:
 
 
 def test_each_team_gets_its_own_port_in_the_range(plan: Plan) -> None:
-    ports = _bastion_ports(plan, None, LOOPBACK)
+    ports = bastion_ports(plan, None, LOOPBACK)
     assert sorted(ports) == sorted(team.team for team in plan.teams)
     assert len(set(ports.values())) == len(ports)
     assert all(port in BASTION_PORTS for port in ports.values())
@@ -65,32 +65,32 @@ def test_a_second_up_keeps_the_ports_even_while_bastions_hold_them(plan: Plan,
                                                                    held: int) -> None:
     """On a re-up the running bastions hold their ports: kept, not probed again."""
     kept = {team.team: held + index for index, team in enumerate(plan.teams)}
-    assert _bastion_ports(plan, record(plan.exercise, kept), LOOPBACK) == kept
+    assert bastion_ports(plan, record(plan.exercise, kept), LOOPBACK) == kept
 
 
 def test_a_team_added_later_gets_a_port_no_other_team_has(plan: Plan) -> None:
     first, *others = [team.team for team in plan.teams]
-    kept = _bastion_ports(plan, None, LOOPBACK)
-    ports = _bastion_ports(plan, record(plan.exercise, {first: kept[first]}), LOOPBACK)
+    kept = bastion_ports(plan, None, LOOPBACK)
+    ports = bastion_ports(plan, record(plan.exercise, {first: kept[first]}), LOOPBACK)
     assert ports[first] == kept[first]
     assert all(ports[other] != kept[first] for other in others)
 
 
 def test_a_new_bind_address_picks_ports_afresh(plan: Plan) -> None:
     old = {team.team: 1 for team in plan.teams}  # a port no bastion range holds
-    ports = _bastion_ports(plan, record(plan.exercise, old, bind="127.0.0.2"), LOOPBACK)
+    ports = bastion_ports(plan, record(plan.exercise, old, bind="127.0.0.2"), LOOPBACK)
     assert all(port in BASTION_PORTS for port in ports.values())
 
 
 def test_ports_of_other_exercises_are_not_reused(plan: Plan) -> None:
     claimed = {f"t{port}": port for port in range(BASTION_PORTS.start, BASTION_PORTS.start + 500)}
     ExerciseState("other").save_record(record("other", claimed))
-    ports = _bastion_ports(plan, None, LOOPBACK)
+    ports = bastion_ports(plan, None, LOOPBACK)
     assert not set(ports.values()) & set(claimed.values())
 
 
 def test_a_port_busy_on_the_bind_address_is_skipped(held: int) -> None:
-    port = _free_port(LOOPBACK, set())
+    port = free_port(LOOPBACK, set())
     assert port != held
     assert port in BASTION_PORTS
 
@@ -98,4 +98,4 @@ def test_a_port_busy_on_the_bind_address_is_skipped(held: int) -> None:
 def test_no_free_port_names_the_range() -> None:
     with pytest.raises(RuntimeFailureError, match=r"no free port for a bastion on 127\.0\.0\.1 "
                                                   r"in 22000-22999"):
-        _free_port(LOOPBACK, set(BASTION_PORTS))
+        free_port(LOOPBACK, set(BASTION_PORTS))
