@@ -18,7 +18,8 @@ from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import SystemClock
-from orchestrator.exercise.engine import EngineStatus, ExerciseEngine, read_progress
+from orchestrator.exercise.engine import EngineStatus, ExerciseEngine
+from orchestrator.exercise.progress import read_progress
 from orchestrator.exercise.run_lock import hold_engine_lock
 from orchestrator.plan import Plan
 from orchestrator.runtime.backend import RangeBackend
@@ -57,11 +58,11 @@ def _run(backend: RangeBackend, state: ExerciseState, plan: Plan,
          secrets: dict[str, dict[str, str]], speed: float) -> tuple[bool, float]:
     store = EventStore(state.events_path)
     try:
-        progress = read_progress(store)
+        progress = read_progress(store.read())
         if progress.finished:
             raise InvalidInputError(f"exercise '{plan.exercise}' has finished",
                                     "score it, or start another with a new --exercise")
-        if progress.last_tick < 0 and not progress.fired:
+        if not progress.started:
             stderr.print(line("baseline gate: every team's checks must pass before the clock "
                               "starts"))
             wait_until_ready(backend, plan, secrets, store, lambda _t, _r: None, timeout=60)
