@@ -34,3 +34,6 @@ def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:
     stderr.print(line((f"exercise {exercise_id} is down", "green"),
                       f": removed {report.containers} containers, {report.networks} networks, "
                       f"{report.volumes} volumes{kept}"))
+    if report.detached:
+        stderr.print(line(("note", "yellow"), ": disconnected containers that are not part of "
+                          f"the exercise from its networks: {', '.join(report.detached)}"))

@@ -47,6 +47,8 @@ class TeardownReport:
     containers: int
     networks: int
     volumes: int
+    detached: tuple[str, ...] = ()
+    """Containers outside the exercise that were still attached to its networks."""
 
 
 @dataclass(frozen=True)

@@ -100,8 +100,8 @@ def test_up_finishes_a_deployment_left_half_done(exercise: str) -> None:
     assert {h["state"] for h in status(exercise)["hosts"]} == {"running"}
 
 
-def test_down_after_an_interrupted_up_removes_everything(exercise: str,
-                                                        backend: DockerBackend) -> None:
+def networks_left_by_a_crash(exercise: str, backend: DockerBackend) -> list[str]:
+    """What a crash right after the networks were made leaves behind."""
     loaded_plan = plan_exercise(
         Scenario.model_validate({
             "version": 1, "name": "partial", "duration": "10m",
@@ -109,15 +109,38 @@ def test_down_after_an_interrupted_up_removes_everything(exercise: str,
             "networks": [{"name": "lan"}], "hosts": [{"name": "a", "networks": ["lan"]}]}),
         exercise=exercise, reserved=backend.reserved_subnets(exercise))
     team = loaded_plan.teams[0]
-    # What a crash right after the networks were made leaves behind:
     for network in team.networks:
         backend.api.create_network(network.docker_name, internal=network.internal,
                                    labels=network.labels,
                                    ipam={"Config": [{"Subnet": network.subnet}]})
+    return [network.docker_name for network in team.networks]
+
+
+def test_down_after_an_interrupted_up_removes_everything(exercise: str,
+                                                        backend: DockerBackend) -> None:
+    networks_left_by_a_crash(exercise, backend)
     assert leftovers(exercise) == 2
     result = rangectl("down", "--exercise", exercise)
     assert result.returncode == 0, result.stderr
     assert leftovers(exercise) == 0
+
+
+def test_down_cuts_off_a_container_attached_by_hand(exercise: str,
+                                                    backend: DockerBackend) -> None:
+    network = networks_left_by_a_crash(exercise, backend)[0]
+    client = docker.from_env()
+    debug = client.containers.run("rangectl/base:latest", ["sleep", "300"], detach=True,
+                                  network=network, labels={"rangectl.test": exercise})
+    try:
+        result = rangectl("down", "--exercise", exercise)
+        assert result.returncode == 0, result.stderr
+        assert leftovers(exercise) == 0
+        assert f"not part of the exercise from its networks: {debug.name}" in result.stderr
+        debug.reload()
+        assert debug.status == "running"
+        assert network not in debug.attrs["NetworkSettings"]["Networks"]
+    finally:
+        debug.remove(force=True)
 
 
 def test_same_exercise_id_for_another_scenario_is_refused(exercise: str) -> None:

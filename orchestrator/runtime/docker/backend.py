@@ -177,18 +177,21 @@ class DockerBackend:
 
         run_parallel(remove_container, containers, max_workers)
         networks = self.api.networks(filters=exercise_filter(exercise))
+        own = {name.lstrip("/") for container in containers for name in container["Names"]}
 
-        def drop_network(network: dict[str, Any]) -> None:
-            remove_network(self.api, network["Id"])
+        def drop_network(network: dict[str, Any]) -> list[str]:
+            detached = remove_network(self.api, network["Id"])
             labels = network.get("Labels") or {}
             on_event(NetworkChanged(label.read(labels, label.TEAM),
                                     label.read(labels, label.NETWORK), "removed"))
+            return [name for name in detached if name not in own]
 
-        run_parallel(drop_network, networks, max_workers)
+        detached = run_parallel(drop_network, networks, max_workers)
         volumes = (self.api.volumes(filters=exercise_filter(exercise)) or {}).get("Volumes") or []
         for volume in volumes:
             self.api.remove_volume(volume["Name"], force=True)
-        return TeardownReport(len(containers), len(networks), len(volumes))
+        return TeardownReport(len(containers), len(networks), len(volumes),
+                              tuple(sorted({name for names in detached for name in names})))
 
     def exercises(self) -> Mapping[str, Sequence[str]]:
         found: dict[str, set[str]] = {}

@@ -54,26 +54,51 @@ def ensure_network(
 STALE_ENDPOINT_RETRIES = 5
 
 
-def remove_network(api: Any, network_id: str) -> None:
-    """Remove a network whose containers are gone.
+def remove_network(api: Any, network_id: str) -> list[str]:
+    """Remove a network, first cutting off whatever is still attached to it.
 
-    Under load the engine sometimes still counts an endpoint of a container it
-    has removed: briefly, and then a retry works, or until it restarts (a known
-    Docker Engine bug, moby/moby#42119), and then only a restart frees it.
+    After its containers are removed, the network can still count endpoints:
+    a container someone attached by hand, or an endpoint the engine kept for a
+    container it removed (a known Docker Engine bug, moby/moby#42119, which only
+    a forced disconnect or an engine restart clears). Both are force-disconnected,
+    so `down` never leaves a range network behind. Returns what was cut off.
     """
+    detached: list[str] = []
     for attempt in range(STALE_ENDPOINT_RETRIES):
         try:
             api.remove_network(network_id)
-            return
+            return detached
         except Exception as exc:
             message = explain_api_error(exc)
             if "not found" in message.lower():
-                return
+                return detached
             if "active endpoints" in message and attempt < STALE_ENDPOINT_RETRIES - 1:
-                time.sleep(0.5 * 2 ** attempt)
+                detached += _disconnect_all(api, network_id)
+                time.sleep(0.2 * 2 ** attempt)
                 continue
             raise RuntimeFailureError(
                 f"cannot remove network {network_id[:12]}: {message}",
                 "the Docker Engine still counts an endpoint of a removed container (a known "
                 "engine bug); restart it (e.g. systemctl restart docker) and run down again"
                 if "active endpoints" in message else None) from None
+    return detached
+
+
+def _disconnect_all(api: Any, network_id: str) -> list[str]:
+    """Force-disconnect every endpoint the engine still lists on the network."""
+    try:
+        attached = api.inspect_network(network_id).get("Containers") or {}
+    except Exception:
+        return []
+    names = []
+    for endpoint, info in attached.items():
+        name = str((info or {}).get("Name") or endpoint)
+        try:
+            api.disconnect_container_from_network(endpoint, network_id, force=True)
+        except Exception:
+            try:  # a stale endpoint is known by its name, not by a container id
+                api.disconnect_container_from_network(name, network_id, force=True)
+            except Exception:
+                continue
+        names.append(name)
+    return names
