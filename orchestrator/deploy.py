@@ -223,7 +223,9 @@ def _provision(run: UpRun) -> None:
                                   recreated=report.recreated, started=report.started))
     run.provisioned = provision(run.loaded.scenario, plan, run.secrets,
                                 team_access(run.state, run.loaded, plan), store,
-                                run.state.directory / "ansible", run.watchers.tasks)
+                                run.state.directory / "ansible", run.watchers.tasks,
+                                {team.team: run.backend.engine_url(plan.exercise, team.team)
+                                 for team in plan.teams})
 
 
 def _gate(run: UpRun) -> None:

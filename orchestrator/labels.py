@@ -23,6 +23,11 @@ BLOCK: Final = f"{PREFIX}.block"  # a team's whole address block (see reserved_s
 SCENARIO: Final = f"{PREFIX}.scenario"
 CONFIG: Final = f"{PREFIX}.config"  # hash of a container's planned config (idempotent up)
 IMAGE: Final = f"{PREFIX}.image"  # the recipe an image was built from
+NODE: Final = f"{PREFIX}.node"  # the Swarm node a container was placed on
+
+# Swarm node labels a cluster's operator sets (docker node update --label-add):
+SITE: Final = f"{PREFIX}.site"  # the sites a node holds, comma-separated
+ENGINE: Final = f"{PREFIX}.engine"  # how the controller reaches the node's engine
 
 # rangectl's own hosts in every team's range, beside the scenario's hosts.
 BASTION: Final = "bastion"

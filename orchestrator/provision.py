@@ -14,7 +14,7 @@ import hashlib
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,16 +55,19 @@ ProgressSink = Callable[[TaskProgress], None]
 
 def provision(scenario: Scenario, plan: Plan, secrets: dict[str, dict[str, str]],
               access: dict[str, dict[str, Any]], store: EventStore, work_dir: Path,
-              on_progress: ProgressSink, forks: int = 10) -> list[TeamProvisioned]:
+              on_progress: ProgressSink, engines: Mapping[str, str],
+              forks: int = 10) -> list[TeamProvisioned]:
     """Run the site playbook for every team in parallel; raise on any failure.
 
     `access` gives each team's trainee accounts and public key:
-    {team: {"users": [...], "public_key": "ssh-ed25519 ..."}}.
+    {team: {"users": [...], "public_key": "ssh-ed25519 ..."}}; `engines` the
+    DOCKER_HOST of the engine each team's containers run on (one per site on a swarm).
     """
     with ThreadPoolExecutor(max_workers=max(1, len(plan.teams))) as pool:
         futures = [pool.submit(_provision_team, scenario, plan, team, secrets.get(team.team, {}),
                                access.get(team.team, {"users": [], "public_key": ""}),
-                               store, work_dir / team.team, on_progress, forks)
+                               store, work_dir / team.team, on_progress,
+                               engines[team.team], forks)
                    for team in plan.teams]
     failures = [f.exception() for f in futures if f.exception() is not None]
     if failures:
@@ -112,24 +115,29 @@ class _TaskRecorder:
 
 def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
                     access: dict[str, Any], store: EventStore, work_dir: Path,
-                    on_progress: ProgressSink, forks: int) -> TeamProvisioned:
+                    on_progress: ProgressSink, engine: str, forks: int) -> TeamProvisioned:
     recorder = _TaskRecorder(team.team, {host.container_name: host.name for host in team.hosts},
                              store, on_progress)
     work_dir.mkdir(parents=True, exist_ok=True)
     hosts_file = _write_inventory(work_dir, inventory(scenario, plan, team, secrets, access,
                                                       _connection()))
     store.record(kinds.TeamProvisioningStarted(team=team.team))
+    # ansible-runner would keep the first run's environment in env/envvars and let that
+    # file win over every later run's (an engine moved to another node, Mitogen off):
+    # the environment is this run's, never a file's.
+    (work_dir / "env" / "envvars").unlink(missing_ok=True)
     runner = ansible_runner.run(
         private_data_dir=str(work_dir),
         project_dir=str(project_root() / "playbooks"),
         playbook="site.yml",
         inventory=str(hosts_file),
-        envvars=_environment(),
+        envvars=_environment(engine),
         event_handler=recorder,
         quiet=True,
         forks=forks,
         ident=hashlib.sha256(plan.exercise.encode()).hexdigest()[:8],
         rotate_artifacts=1,
+        suppress_env_files=True,
     )
     seconds = float(getattr(runner, "elapsed", 0) or 0)
     failures = recorder.failures
@@ -190,7 +198,7 @@ def _connection() -> str:
     return "docker" if _use_mitogen() else "community.docker.docker_api"
 
 
-def _environment() -> dict[str, str]:
+def _environment(engine: str) -> dict[str, str]:
     venv_bin = str(Path(sys.executable).parent)
     accelerator = {"ANSIBLE_STRATEGY_PLUGINS": _mitogen_strategies() or "",
                    "ANSIBLE_STRATEGY": "mitogen_linear"} if _use_mitogen() else {}
@@ -207,5 +215,5 @@ def _environment() -> dict[str, str]:
         # Reaching a container can take long on a loaded machine (Mitogen starts a
         # Python interpreter in it first); a slow start is not a failure.
         "ANSIBLE_TIMEOUT": "120",
-        "DOCKER_HOST": os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock"),
+        "DOCKER_HOST": engine,
     }

@@ -1,4 +1,4 @@
-"""The contract a runtime backend fulfils (the local Docker engine is the one today).
+"""The contract a runtime backend fulfils: the local Docker engine, or a Docker Swarm.
 
 The planner, the exercise engine and scoring talk to ranges only through this
 protocol, so nothing above this layer knows which engine runs the range.
@@ -69,7 +69,15 @@ class HostSession(Protocol):
 
 
 class RangeBackend(Protocol):
-    """Create, inspect and remove the ranges of a plan on one engine."""
+    """Create, inspect and remove the ranges of a plan on one engine or one swarm."""
+
+    name: str
+    """What `status` and `sites` call it: docker or swarm."""
+
+    def engine_url(self, exercise: str, team: str) -> str:
+        """The DOCKER_HOST address of the engine a team's hosts run on: Ansible reaches
+        the containers through it, never through a range network."""
+        ...
 
     def reserved_subnets(self, except_exercise: str) -> list[str]:
         """Subnets in use on the engine, other than by `except_exercise`."""

@@ -1,21 +1,48 @@
 """Which backend a command talks to, decided in one place.
 
 Commands, the engine and the benchmarks speak only the `RangeBackend`
-contract; none of them names a concrete backend. A second backend is then
-one branch here, not an edit in every command.
+contract; none of them names a concrete backend. The engine decides: a
+swarm manager runs ranges across its nodes (each team on its site), any
+other engine runs them all locally. RANGECTL_BACKEND=docker or swarm says
+so explicitly (docker on a manager keeps every team on this machine).
 """
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
+from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.docker.client import connect
+from orchestrator.runtime.swarm.backend import SwarmBackend
 
 # Connections beyond the worker threads: the engine's event watchers and the
 # command's own lookups run beside them.
 SPARE_CONNECTIONS = 4
+BACKENDS = ("auto", "docker", "swarm")
 
 
 def open_backend(max_workers: int = 12) -> RangeBackend:
     """The backend of this controller's engine, with enough connections for
     `max_workers` parallel operations (Docker's client pools them per host)."""
-    return DockerBackend(max_pool_size=max_workers + SPARE_CONNECTIONS)
+    choice = os.environ.get("RANGECTL_BACKEND", "auto").strip().lower() or "auto"
+    if choice not in BACKENDS:
+        raise InvalidInputError(f"RANGECTL_BACKEND={choice!r} is not a backend",
+                                "use one of: " + ", ".join(BACKENDS))
+    pool = max_workers + SPARE_CONNECTIONS
+    api = connect(pool)
+    manager = is_swarm_manager(api)
+    if choice == "swarm" and not manager:
+        raise RuntimeFailureError(
+            "RANGECTL_BACKEND=swarm, but this Docker engine is not a swarm manager",
+            "make it one (docker swarm init) or run rangectl on a manager node")
+    if choice == "swarm" or (choice == "auto" and manager):
+        return SwarmBackend(api, pool)
+    return DockerBackend(api)
+
+
+def is_swarm_manager(api: Any) -> bool:
+    swarm = (api.info() or {}).get("Swarm") or {}
+    return swarm.get("LocalNodeState") == "active" and bool(swarm.get("ControlAvailable"))

@@ -23,10 +23,10 @@ import pytest
 
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.exercise.injects import MATCH_SECONDS, PatternError, judge
-from orchestrator.runtime.docker.backend import (
+from orchestrator.runtime.docker.backend import DockerBackend
+from orchestrator.runtime.docker.exec_output import (
     EXEC_GRACE,
     MAX_EXEC_OUTPUT,
-    DockerBackend,
     read_exec_output,
 )
 

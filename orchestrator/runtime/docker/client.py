@@ -12,18 +12,33 @@ from orchestrator import labels
 from orchestrator.errors import RuntimeFailureError
 
 
-def connect(max_pool_size: int = 16) -> Any:
-    """A low-level API client; fails with a message that says how to start an engine."""
+def connect(max_pool_size: int = 16, base_url: str | None = None) -> Any:
+    """A low-level API client; fails with a message that says how to start an engine.
+
+    `base_url` is another engine's address (a swarm node's `rangectl.engine` label):
+    `tcp://HOST:PORT`, or `ssh://USER@HOST`, reached with the system's ssh client (and
+    its ~/.ssh/config), as the docker command itself does."""
+    url = base_url or _base_url()
     try:
-        client = docker.APIClient(base_url=_base_url(), max_pool_size=max_pool_size,
-                                  timeout=120, version="auto")
+        client = docker.APIClient(base_url=url, max_pool_size=max_pool_size, timeout=120,
+                                  version="auto", use_ssh_client=url.startswith("ssh://"))
         client.ping()
     except (docker.errors.DockerException, OSError) as exc:
+        if base_url is not None:
+            raise RuntimeFailureError(
+                f"cannot reach the Docker engine at {base_url}: {_first_line(exc)}",
+                "check the node's rangectl.engine label and that its engine listens there "
+                "(rangectl sites lists every node)") from None
         raise RuntimeFailureError(
             f"cannot reach the Docker engine: {_first_line(exc)}",
             "start it (make setup starts one on Debian), or set DOCKER_HOST",
         ) from None
     return client
+
+
+def local_engine_url() -> str:
+    """The address of the engine this controller talks to, as DOCKER_HOST spells it."""
+    return _base_url()
 
 
 def _base_url() -> str:

@@ -18,6 +18,7 @@ handful of wildcard rules cover all exercises:
 from __future__ import annotations
 
 import hashlib
+import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -82,6 +83,19 @@ def ensure_isolation_rules() -> None:
                 f"{rules.tool} is missing; rangectl needs it to isolate ranges from this "
                 "machine", "install it: apt-get install iptables")
         _chain(binary, rules)
+
+
+def isolation_script() -> str:
+    """The same rules as one POSIX shell script, for an engine the controller reaches only
+    through its API (a swarm node): run there by a short-lived helper container."""
+    lines = ["set -eu"]
+    for rules in isolation_rules():
+        tool = f"{rules.tool} -w"
+        lines += [f"{tool} -N {rules.chain} 2>/dev/null || true", f"{tool} -F {rules.chain}"]
+        lines += [f"{tool} -A {rules.chain} {shlex.join(rule)}" for rule in rules.rules]
+        lines.append(f"{tool} -C {rules.parent} -j {rules.chain} 2>/dev/null"
+                     f" || {tool} -I {rules.parent} 1 -j {rules.chain}")
+    return "\n".join(lines) + "\n"
 
 
 def _chain(binary: str, rules: ChainRules) -> None:

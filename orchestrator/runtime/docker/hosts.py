@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.errors import RuntimeFailureError
@@ -45,7 +46,7 @@ def config_hash(host: PlannedHost, image_id: str, published: PublishedPort | Non
 
 def ensure_host(
     api: Any, team: TeamRange, host: PlannedHost, image_id: str,
-    published: PublishedPort | None, existing: dict[str, Any], labels: dict[str, str],
+    published: PublishedPort | None, existing: Mapping[str, Any], labels: dict[str, str],
 ) -> Action:
     """Make the host's container exist, match the plan, and run."""
     wanted = config_hash(host, image_id, published)

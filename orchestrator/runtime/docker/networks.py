@@ -1,4 +1,5 @@
-"""A team's networks on Docker: internal bridges with the subnets rangectl chose."""
+"""A team's networks on Docker: internal bridges (or, on a swarm, internal encrypted
+overlays) with the subnets rangectl chose."""
 
 from __future__ import annotations
 
@@ -22,10 +23,20 @@ def network_options(network: PlannedNetwork) -> dict[str, str]:
     }
 
 
+def overlay_options() -> dict[str, str]:
+    """Overlay options: traffic between nodes in IPsec, so a range that crosses sites
+    never travels in clear (Docker drops it rather than send it unencrypted)."""
+    return {"encrypted": "true"}
+
+
 def ensure_network(
-    api: Any, network: PlannedNetwork, existing: dict[str, Any], labels: dict[str, str]
+    api: Any, network: PlannedNetwork, existing: dict[str, Any], labels: dict[str, str],
+    overlay: bool = False,
 ) -> Action:
-    """Create the network unless it exists with the planned subnet."""
+    """Create the network unless it exists with the planned subnet.
+
+    `overlay`: an attachable swarm overlay (containers started on any node's engine
+    join it), created through a manager, instead of a bridge on `api`'s machine."""
     found = existing.get(network.docker_name)
     if found is not None:
         subnets = [config.get("Subnet") for config in (found.get("IPAM") or {}).get("Config") or []]
@@ -39,9 +50,10 @@ def ensure_network(
     ipam = {"Driver": "default", "Config": [{"Subnet": network.subnet,
                                              "Gateway": network.gateway}]}
     try:
-        api.create_network(network.docker_name, driver="bridge", internal=network.internal,
-                           ipam=ipam, labels=labels, options=network_options(network),
-                           check_duplicate=True)
+        api.create_network(network.docker_name, driver="overlay" if overlay else "bridge",
+                           internal=network.internal, ipam=ipam, labels=labels,
+                           options=overlay_options() if overlay else network_options(network),
+                           attachable=overlay or None, check_duplicate=True)
     except Exception as exc:
         raise RuntimeFailureError(
             f"team '{network.labels[label.TEAM]}': cannot create network "
@@ -52,6 +64,9 @@ def ensure_network(
 
 
 STALE_ENDPOINT_RETRIES = 5
+# A swarm manager frees an attachable overlay only once every node has reported its
+# containers gone ("in use by task": the attachment tasks of removed containers).
+ATTACHMENT_WAIT = 60.0
 
 
 def remove_network(api: Any, network_id: str) -> list[str]:
@@ -64,7 +79,9 @@ def remove_network(api: Any, network_id: str) -> list[str]:
     so `down` never leaves a range network behind. Returns what was cut off.
     """
     detached: list[str] = []
-    for attempt in range(STALE_ENDPOINT_RETRIES):
+    stale = 0
+    deadline = time.monotonic() + ATTACHMENT_WAIT
+    while True:
         try:
             api.remove_network(network_id)
             return detached
@@ -72,16 +89,27 @@ def remove_network(api: Any, network_id: str) -> list[str]:
             message = explain_api_error(exc)
             if "not found" in message.lower():
                 return detached
-            if "active endpoints" in message and attempt < STALE_ENDPOINT_RETRIES - 1:
+            if "active endpoints" in message and stale < STALE_ENDPOINT_RETRIES - 1:
                 detached += _disconnect_all(api, network_id)
-                time.sleep(0.2 * 2 ** attempt)
+                time.sleep(0.2 * 2 ** stale)
+                stale += 1
+                continue
+            if "in use by task" in message and time.monotonic() < deadline:
+                time.sleep(0.5)
                 continue
             raise RuntimeFailureError(
                 f"cannot remove network {network_id[:12]}: {message}",
-                "the Docker Engine still counts an endpoint of a removed container (a known "
-                "engine bug); restart it (e.g. systemctl restart docker) and run down again"
-                if "active endpoints" in message else None) from None
-    return detached
+                _removal_hint(message)) from None
+
+
+def _removal_hint(message: str) -> str | None:
+    if "active endpoints" in message:
+        return ("the Docker Engine still counts an endpoint of a removed container (a known "
+                "engine bug); restart it (e.g. systemctl restart docker) and run down again")
+    if "in use by task" in message:
+        return ("a swarm node has not reported its containers removed (is it down? see "
+                "rangectl sites); run down again once it is back, or remove the node")
+    return None
 
 
 def _disconnect_all(api: Any, network_id: str) -> list[str]:

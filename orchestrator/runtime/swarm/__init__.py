@@ -1,0 +1,1 @@
+"""Ranges on a Docker Swarm: each team's range on a node of its site."""
