@@ -26,6 +26,7 @@ from orchestrator.cli.run import run_command
 from orchestrator.cli.schema import schema_command
 from orchestrator.cli.score import score_command
 from orchestrator.cli.serve import serve_command
+from orchestrator.cli.sites import sites_command
 from orchestrator.cli.status import status_command
 from orchestrator.cli.up import up_command
 from orchestrator.cli.validate import validate_command
@@ -58,6 +59,7 @@ cli.add_command(up_command)
 cli.add_command(status_command)
 cli.add_command(down_command)
 cli.add_command(exercises_command)
+cli.add_command(sites_command)
 cli.add_command(images_group)
 cli.add_command(access_command)
 cli.add_command(connect_command)

@@ -43,6 +43,18 @@ def open_backend(max_workers: int = 12) -> RangeBackend:
     return DockerBackend(api)
 
 
+def open_swarm(max_workers: int = 12) -> SwarmBackend:
+    """The swarm this controller's engine manages, for what only a swarm has (its nodes)."""
+    api = connect(max_workers + SPARE_CONNECTIONS)
+    if not is_swarm_manager(api):
+        raise RuntimeFailureError(
+            "this Docker engine is not a swarm manager: every team's range runs on it",
+            "to place teams on their sites, make it a manager (docker swarm init), join "
+            "each site's machine, and label the nodes; see docs/runtime.md, "
+            "\"Running across sites\"")
+    return SwarmBackend(api, max_workers + SPARE_CONNECTIONS)
+
+
 def is_swarm_manager(api: Any) -> bool:
     swarm = (api.info() or {}).get("Swarm") or {}
     return swarm.get("LocalNodeState") == "active" and bool(swarm.get("ControlAvailable"))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.events.store import EventStore
+from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.runtime.events import ignore
 from orchestrator.state import ExerciseState
@@ -69,7 +70,7 @@ def deployed(backend: DockerBackend, scenario: Path, exercise: str) -> Iterator[
         rangectl("down", "--purge", "--exercise", exercise)
 
 
-def probe(backend: DockerBackend, exercise: str, team: str, host: str,
+def probe(backend: RangeBackend, exercise: str, team: str, host: str,
           targets: list[tuple[str, int]]) -> list[bool]:
     """Which of `targets` a range host can open a TCP connection to."""
     result = backend.exec(exercise, team, host, ["python3", "-c", PROBE, json.dumps(targets)],

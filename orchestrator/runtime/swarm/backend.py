@@ -69,6 +69,22 @@ class SwarmBackend(DockerBackend):
         node = self._team_node(exercise, team)
         return local_engine_url() if node.local or node.engine_url is None else node.engine_url
 
+    def teams_per_node(self) -> dict[str, dict[str, set[str]] | None]:
+        """node id -> exercise -> teams whose hosts run there; None for a node whose
+        engine cannot be reached (down, or no `rangectl.engine` label)."""
+        found: dict[str, dict[str, set[str]] | None] = {}
+        for node in self.nodes():
+            if node.state != "ready" or not node.reachable:
+                found[node.id] = None
+                continue
+            listed = self.node_api(node).containers(all=True, filters={"label": [label.EXERCISE]})
+            held: dict[str, set[str]] = {}
+            for container in listed:
+                labels = container.get("Labels") or {}
+                held.setdefault(labels[label.EXERCISE], set()).add(label.read(labels, label.TEAM))
+            found[node.id] = held
+        return found
+
     def placement(self, plan: Plan) -> dict[str, SwarmNode]:
         """Where `up` puts (or keeps) each team's range; refuses a site with no node."""
         return place(plan, self.nodes(), self._kept(plan.exercise))
