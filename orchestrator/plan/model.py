@@ -1,8 +1,8 @@
 """The plan: the concrete per-team ranges that `up` builds, as frozen values.
 
 It holds no runtime handles (container ids, clients): backends take a plan and
-return their own handles, so one plan can drive any backend (the local Docker
-engine today), and `rangectl plan` can show it without an engine.
+return their own handles, so one plan drives either backend (one Docker engine,
+or a Docker Swarm), and `rangectl plan` can show it without an engine.
 """
 
 from __future__ import annotations
