@@ -12,14 +12,21 @@ from typing import Any
 
 from orchestrator.plan.model import Plan, PlannedHost, TeamRange
 from orchestrator.runtime.docker.hosts import CAP_DROP, SCRATCH
+from orchestrator.runtime.docker.networks import remove_network
 
 RAW_LABEL = "rangectl.bench-raw"
 
 
-def raw_up(api: Any, plan: Plan, workers: int) -> None:
+def raw_up(api: Any, plan: Plan, workers: int, overlay: bool = False) -> None:
+    """`overlay`: the range networks as a swarm backend makes them (attachable,
+    encrypted overlays), the access networks as bridges still."""
+
     def make_network(args: tuple[TeamRange, Any]) -> None:
         _, net = args
-        api.create_network(f"raw-{net.docker_name}", driver="bridge", internal=net.internal,
+        on_swarm = overlay and net.purpose != "access"
+        api.create_network(f"raw-{net.docker_name}", driver="overlay" if on_swarm else "bridge",
+                           internal=net.internal, attachable=on_swarm or None,
+                           options={"encrypted": "true"} if on_swarm else None,
                            ipam={"Config": [{"Subnet": net.subnet, "Gateway": net.gateway}]},
                            labels={RAW_LABEL: plan.exercise})
 
@@ -59,7 +66,7 @@ def raw_down(api: Any, exercise: str, workers: int) -> None:
         list(pool.map(lambda c: api.remove_container(c["Id"], force=True, v=True),
                       api.containers(all=True, filters=label)))
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(lambda n: api.remove_network(n["Id"]), api.networks(filters=label)))
+        list(pool.map(lambda n: remove_network(api, n["Id"]), api.networks(filters=label)))
 
 
 def raw_leftovers(api: Any, exercise: str) -> int:
