@@ -96,6 +96,24 @@ def test_quickstart_on_one_node_that_serves_both_sites(manager: cluster.Manager,
     assert cluster.labelled(exercise) == {"container": [], "network": []}
 
 
+def test_a_router_on_three_overlays_starts_and_keeps_its_planned_addresses(
+        manager: cluster.Manager) -> None:
+    """Each node takes an address of its own on an overlay (the first free one unless
+    told otherwise); the flagship's router holds `.2` on each of its networks."""
+    cluster.label_node(manager.node_id, site="ottawa,tallinn")
+    exercise = unique_exercise("swarm-router")
+    try:
+        result = rangectl("up", str(SCENARIOS / "arctic-sentinel.yml"), "--teams", "ottawa",
+                          "--exercise", exercise, "--no-provision", timeout=300)
+        assert result.returncode == 0, result.stderr
+        fw = next(s for s in open_backend().status(exercise) if s.host == "fw")
+        assert fw.state == "running"
+        assert sorted(fw.addresses) == ["dmz", "internal", "ot"]
+        assert all(address.endswith(".2") for address in fw.addresses.values())
+    finally:
+        rangectl("down", "--purge", "--exercise", exercise, timeout=300)
+
+
 @pytest.fixture(scope="module")
 def worker(manager: cluster.Manager) -> Iterator[str]:
     """Tallinn's engine, a second Docker engine joined as a worker; Ottawa is the manager."""

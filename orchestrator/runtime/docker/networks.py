@@ -31,12 +31,13 @@ def overlay_options() -> dict[str, str]:
 
 def ensure_network(
     api: Any, network: PlannedNetwork, existing: dict[str, Any], labels: dict[str, str],
-    overlay: bool = False,
+    overlay: bool = False, ip_range: str | None = None,
 ) -> Action:
     """Create the network unless it exists with the planned subnet.
 
     `overlay`: an attachable swarm overlay (containers started on any node's engine
-    join it), created through a manager, instead of a bridge on `api`'s machine."""
+    join it), created through a manager, instead of a bridge on `api`'s machine;
+    `ip_range`, the block the engine may pick addresses from itself."""
     found = existing.get(network.docker_name)
     if found is not None:
         subnets = [config.get("Subnet") for config in (found.get("IPAM") or {}).get("Config") or []]
@@ -47,8 +48,8 @@ def ensure_network(
                 "take the exercise down first: rangectl down --exercise "
                 + network.labels[label.EXERCISE])
         return "reused"
-    ipam = {"Driver": "default", "Config": [{"Subnet": network.subnet,
-                                             "Gateway": network.gateway}]}
+    pool = {"Subnet": network.subnet, "Gateway": network.gateway}
+    ipam = {"Driver": "default", "Config": [{**pool, "IPRange": ip_range} if ip_range else pool]}
     try:
         api.create_network(network.docker_name, driver="overlay" if overlay else "bridge",
                            internal=network.internal, ipam=ipam, labels=labels,

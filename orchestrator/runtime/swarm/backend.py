@@ -32,6 +32,7 @@ from orchestrator.runtime.docker.firewall import ensure_isolation_rules
 from orchestrator.runtime.docker.networks import ensure_network
 from orchestrator.runtime.events import Action, EventSink
 from orchestrator.runtime.parallel import run_parallel
+from orchestrator.runtime.swarm.addressing import dynamic_range
 from orchestrator.runtime.swarm.node_setup import (
     HELPER_IMAGE,
     install_isolation,
@@ -115,7 +116,10 @@ class SwarmBackend(DockerBackend):
             if network.purpose == "access":  # a bridge on the bastion's own node
                 return ensure_network(self.node_api(placed[team.team]), network, networks,
                                       labels)
-            return ensure_network(self.api, network, networks, labels, overlay=True)
+            taken = [network.gateway, *(host.addresses[network.name] for host in team.hosts
+                                        if network.name in host.addresses)]
+            return ensure_network(self.api, network, networks, labels, overlay=True,
+                                  ip_range=dynamic_range(network.subnet, taken))
 
         targets = RangeTargets(
             host_api=lambda team: self.node_api(placed[team.team]), make_network=make_network,

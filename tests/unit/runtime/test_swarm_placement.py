@@ -7,6 +7,7 @@ label a node, before anything is created.
 
 from __future__ import annotations
 
+import ipaddress
 import shlex
 from typing import Any
 
@@ -18,6 +19,7 @@ from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.runtime.docker.firewall import isolation_rules, isolation_script
 from orchestrator.runtime.open import is_swarm_manager, open_backend
+from orchestrator.runtime.swarm.addressing import dynamic_range
 from orchestrator.runtime.swarm.nodes import (
     SwarmNode,
     place,
@@ -138,3 +140,20 @@ def test_an_unknown_backend_name_is_refused_before_any_engine_is_asked(
     monkeypatch.setenv("RANGECTL_BACKEND", "kubernetes")
     with pytest.raises(InvalidInputError, match="not a backend"):
         open_backend()
+
+
+def test_the_engines_own_addresses_go_where_the_plan_puts_no_host(plan: Plan) -> None:
+    for team in plan.teams:
+        for network in team.networks:
+            taken = [network.gateway, *(h.addresses[network.name] for h in team.hosts
+                                        if network.name in h.addresses)]
+            block = dynamic_range(network.subnet, taken)
+            assert block is not None
+            assert not any(ipaddress.ip_address(a) in ipaddress.ip_network(block) for a in taken)
+            assert ipaddress.IPv4Network(block).subnet_of(ipaddress.IPv4Network(network.subnet))
+
+
+def test_a_router_on_dot_two_is_left_alone_and_a_full_subnet_has_no_range() -> None:
+    assert dynamic_range("10.0.0.0/24", ["10.0.0.1", "10.0.0.2", "10.0.0.10"]) == "10.0.0.16/29"
+    assert dynamic_range("10.0.0.0/30", ["10.0.0.1"]) == "10.0.0.2/32"
+    assert dynamic_range("10.0.0.0/30", ["10.0.0.1", "10.0.0.2"]) is None
