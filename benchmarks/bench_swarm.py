@@ -16,6 +16,7 @@ backend's own cost (overlays, placement, node lookups), not a network's:
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import tempfile
@@ -69,7 +70,14 @@ def peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+PARTS = ("runtime", "engine", "ready")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--parts", default=",".join(PARTS), help="comma-separated: "
+                        + ", ".join(PARTS))
+    parts = [part for part in parser.parse_args().parts.split(",") if part in PARTS]
     if cluster.swarm_state() != "inactive":
         raise SystemExit("this engine is already in a swarm; bench_swarm makes its own")
     manager = cluster.start_manager()
@@ -78,18 +86,30 @@ def main() -> None:
         cluster.label_node(manager.node_id, site="lab,ottawa,tallinn")
         with tempfile.TemporaryDirectory() as temporary:
             os.environ.setdefault("RANGECTL_STATE_DIR", str(Path(temporary) / "state"))
-            run(Path(temporary))
+            run(Path(temporary), parts)
     finally:
         os.environ.pop("RANGECTL_BACKEND")
         cluster.stop_manager()
 
 
-def run(directory: Path) -> None:
+def run(directory: Path, parts: list[str]) -> None:
+    if "runtime" in parts:
+        runtime(directory)
+    if "engine" in parts:
+        engine(directory)
+    if "ready" in parts:
+        flagship(directory)
+
+
+def runtime(directory: Path) -> None:
     row = bench_runtime.measure(TEAMS, 1, directory, overlay=True)
     print(f"swarm up/down, {TEAMS} teams x 10: raw up {row['raw_up']:.2f}s, up "
           f"{row['up']:.2f}s ({row['up_ratio']:.2f}x); raw down {row['raw_down']:.2f}s, down "
           f"{row['down']:.2f}s ({row['down_ratio']:.2f}x); leftovers {row['leftovers']} "
           f"{bench_runtime.verdict(row)}", flush=True)
+
+
+def engine(directory: Path) -> None:
     engine = bench_engine.measure(TEAMS, directory)
     memory = peak_memory_mb()
     verdict = "ok" if engine["checks_per_s"] >= 1000 and engine["skew_ms"] < 250 \
@@ -98,6 +118,9 @@ def run(directory: Path) -> None:
           f"{engine['checks_per_s']:.0f} checks/s, jitter {engine['jitter_ms']:.0f} ms "
           f"(max {engine['jitter_max_ms']:.0f}), skew {engine['skew_ms']:.0f} ms, controller "
           f"peak {memory:.0f} MB {verdict}", flush=True)
+
+
+def flagship(directory: Path) -> None:
     seconds = ready(directory)
     total = sum(value for key, value in seconds.items() if key != "hosts")
     phases = ", ".join(f"{key} {value:.1f}s" for key, value in seconds.items() if key != "hosts")
