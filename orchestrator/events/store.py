@@ -13,7 +13,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +82,23 @@ class EventStore:
         typed way to append, storing exactly what `append` would with its fields."""
         team, host = event.envelope
         return self.append(event.kind, team=team, host=host, **event.data())
+
+    def record_all(self, events: Sequence[Payload]) -> None:
+        """Record several events in one transaction: all of them, or (if the controller
+        dies) none. A tick's 504 check results at 24 teams cost one commit, not 504."""
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
+        rows = [(stamp, event.kind, *event.envelope,
+                 json.dumps(event.data(), sort_keys=True, default=str)) for event in events]
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "INSERT INTO events (time, kind, team, host, data) VALUES (?, ?, ?, ?, ?)",
+                    rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def read(self, kind_prefix: str = "", since: int = 0) -> Iterator[Event]:
         """Events after `since` whose kind starts with `kind_prefix`, in order."""

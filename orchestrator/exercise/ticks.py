@@ -79,12 +79,13 @@ class TickRunner:
             list(reports)
         counts: dict[str, CheckCounts] = {}
         for team, team_results in zip(self.plan.teams, results, strict=True):
-            for result in team_results:
-                self.store.record(CheckCompleted(
-                    team=result.team, host=result.host, service=result.service, tick=tick,
-                    t=t, result=result.result, detail=result.detail, elapsed=result.elapsed))
             if team_results:
                 counts[team.team] = dict(Counter(str(r.result) for r in team_results))
+        self.store.record_all([
+            CheckCompleted(team=result.team, host=result.host, service=result.service,
+                           tick=tick, t=t, result=result.result, detail=result.detail,
+                           elapsed=result.elapsed)
+            for team_results in results for result in team_results])
         self.store.record(TickCompleted(tick=tick, t=t,
                                         seconds=round(time.monotonic() - started, 3)))
         self.read_logins(wait=False)
