@@ -41,9 +41,9 @@ def collect_logins(backend: RangeBackend, exercise: str, teams: list[str],
                    store: EventStore) -> int:
     """Record the logins since the last read, for each team's bastion; return how many."""
     recorded = 0
+    cursors = {e.team: str(e.data["until"]) for e in store.read(BastionLogRead.kind)}  # last wins
     for team in teams:
-        cursors = [e.data["until"] for e in store.read(BastionLogRead.kind) if e.team == team]
-        cursor = cursors[-1] if cursors else ""
+        cursor = cursors.get(team, "")
         since = _seconds(cursor) if cursor else None
         lines = [(stamp, text) for stamp, text in
                  ((_sortable(stamp), text) for stamp, text in
