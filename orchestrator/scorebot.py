@@ -115,7 +115,8 @@ class Scorebot:
         self.secrets = secrets
         self.specs = [check_spec(check, secrets) for check in team.checks]
         runner = ["python3", "-c", agent_source("check_runner"), "--serve"]
-        self.process = HostProcess(backend, exercise, team.team, SCOREBOT, runner)
+        self.process = HostProcess(backend, exercise, team.team, SCOREBOT, runner,
+                                   warm_up=json.dumps({"checks": []}))
 
     def run(self) -> list[CheckOutcome]:
         if not self.specs:

@@ -126,7 +126,8 @@ class IncidentCollector:
         self.known = known_files(store, team)
         self.archive: list[str] = []  # recorded, still in the spool
         reader = ["python3", "-I", "-c", agent_source("spool_reader")]
-        self.process = HostProcess(backend, exercise, team, BASTION, reader, user=SPOOL_USER)
+        self.process = HostProcess(backend, exercise, team, BASTION, reader, user=SPOOL_USER,
+                                   warm_up=json.dumps({"archive": []}))  # reads, moves nothing
 
     def collect(self, t: float) -> int:
         """Record the team's new files, as reports or rejections; return how many reports."""

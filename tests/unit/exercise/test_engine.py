@@ -202,11 +202,11 @@ class WhiteCellRange(HealthyRange):
         super().__init__()
         self.store = store
         self.actions = actions
-        self.scorebot_calls = 0
+        self.scorebot_calls = 0  # ticks seen by Ottawa's scorebot (not its warm-up)
 
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
              timeout: float = 60) -> ExecResult:
-        if host == "scorebot" and team == "ottawa":
+        if host == "scorebot" and team == "ottawa" and json.loads(command[-1])["checks"]:
             for kind, data in self.actions.pop(self.scorebot_calls, []):
                 self.store.append(kind, by="white-cell", **data)
             self.scorebot_calls += 1
@@ -256,3 +256,43 @@ def test_one_session_per_host_for_the_whole_run_and_a_broken_one_is_restarted(
     # never one per tick.
     assert Counter(backend.sessions) == {("ottawa", "scorebot"): 2, ("tallinn", "scorebot"): 2,
                                          ("ottawa", "bastion"): 1, ("tallinn", "bastion"): 1}
+
+
+class RecordingRange(HealthyRange):
+    """Keeps every line each session was sent, and the clock's time when it was sent."""
+
+    def __init__(self, clock: SimulatedClock) -> None:
+        super().__init__()
+        self.clock = clock
+        self.lines: list[tuple[str, str, float, str]] = []
+
+    def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
+                     user: str | None = None) -> LineSession:
+        session = super().open_session(exercise, team, host, command, user)
+        answer = session.answer
+
+        def recorded(line: str) -> str:
+            self.lines.append((team, host, self.clock.now(), line))
+            return answer(line)
+        session.answer = recorded
+        return session
+
+
+def test_every_session_has_answered_a_no_op_before_the_clock_starts(tmp_path: Path) -> None:
+    """An exec returns before its interpreter has started: the first tick must not pay
+    for 48 interpreters starting at once, so each is asked a harmless request first."""
+    plan = quickstart()
+    store = EventStore(tmp_path / "events.db")
+    clock = SimulatedClock()
+    backend = RecordingRange(clock)
+    assert run(plan, store, clock, threading.Event(), backend)
+    for team in ("ottawa", "tallinn"):
+        no_ops: dict[str, dict[str, list[str]]] = {"scorebot": {"checks": []},
+                                                     "bastion": {"archive": []}}
+        for host, no_op in no_ops.items():
+            sent = [(t, json.loads(line)) for who, where, t, line in backend.lines
+                    if (who, where) == (team, host)]
+            assert sent[0] == (0.0, no_op)
+            assert len(sent) == 1 + plan.duration // plan.tick + 1  # then one per tick
+    checks = Counter((e.team, e.data["tick"]) for e in store.read("check.completed"))
+    assert set(checks.values()) == {2}
