@@ -14,7 +14,8 @@ import click
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.errors import InvalidInputError
-from orchestrator.images.catalog import known_images, known_roles
+from orchestrator.images.catalog import known_images
+from orchestrator.roles.catalog import builtin_roles, read_catalog
 from orchestrator.scenario.loader import LoadedScenario, load_scenario
 from orchestrator.scenario.references import ReferenceContext
 from orchestrator.state import check_exercise_id
@@ -39,8 +40,10 @@ EXERCISE_OPTION = exercise_option()
 
 
 def load(path: Path) -> LoadedScenario:
-    """Load a scenario, checking image names against the images/ folder."""
-    return load_scenario(path, ReferenceContext(images=known_images(), roles=known_roles()))
+    """Load a scenario, checking image names against the images/ folder and roles,
+    vulnerabilities and their vars against the roles' metadata."""
+    return load_scenario(path, ReferenceContext(images=known_images(),
+                                               roles=read_catalog([builtin_roles()])))
 
 
 def print_json(value: Any) -> None:

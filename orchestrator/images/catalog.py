@@ -33,18 +33,3 @@ def known_images(directory: Path | None = None) -> frozenset[str] | None:
         entry.name for entry in directory.iterdir()
         if (entry / "Dockerfile").is_file() and entry.name != BASE_IMAGE
     )
-
-
-def known_roles(directory: Path | None = None) -> frozenset[str] | None:
-    """Ansible roles a scenario host may name (not the vulnerability roles)."""
-    directory = directory or project_root() / "playbooks" / "roles"
-    if not directory.is_dir():
-        return None
-    return frozenset(entry.name for entry in directory.iterdir()
-                     if (entry / "tasks" / "main.yml").is_file()) - VULNERABILITY_ROLES \
-        - INTERNAL_ROLES
-
-
-INTERNAL_ROLES = frozenset({"common", "trainee_access"})
-VULNERABILITY_ROLES = frozenset({"weak_ssh_password", "web_command_injection",
-                                 "world_readable_secrets", "exposed_admin_service"})

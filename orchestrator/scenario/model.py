@@ -31,10 +31,6 @@ __all__ = ["MAX_POINTS", "MAX_WEIGHT", "Detection", "Inject", "Model", "Step", "
            "Tactic", "Target"]
 
 Capability = Literal["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SYS_PTRACE"]
-Vulnerability = Literal[
-    "weak_ssh_password", "web_command_injection", "world_readable_secrets",
-    "exposed_admin_service",
-]
 PenaltyRule = Literal[
     "scored_service_down", "scorebot_blocked", "false_report", "out_of_scope_action"
 ]
@@ -154,9 +150,10 @@ class RoleRef(Model):
 
 
 class VulnerabilityRef(Model):
-    """A weakness seeded on purpose, for red to exploit and blue to fix."""
+    """A weakness seeded on purpose, for red to exploit and blue to fix: a role whose
+    metadata says it is a vulnerability (`rangectl roles` lists them)."""
 
-    name: Vulnerability
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     vars: dict[str, Any] = Field(default_factory=dict)
 
 

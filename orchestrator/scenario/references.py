@@ -11,13 +11,18 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from orchestrator.errors import Problem
 from orchestrator.labels import OWN_HOSTS
 from orchestrator.scenario.hints import suggest
 from orchestrator.scenario.inject_references import inject_problems, timing_problems
 from orchestrator.scenario.model import Host, Network, Scenario
+from orchestrator.scenario.role_references import role_problems
 from orchestrator.scenario.yaml_source import PathKey, SourceMap
+
+if TYPE_CHECKING:
+    from orchestrator.roles.catalog import RoleCatalog
 
 RESERVED_HOSTS = frozenset(OWN_HOSTS)
 # Addresses rangectl keeps in every subnet: .1 is the gateway, and the last
@@ -30,7 +35,7 @@ class ReferenceContext:
     """What exists outside the scenario file that names in it may point at."""
 
     images: frozenset[str] | None = None  # None: do not check image names
-    roles: frozenset[str] | None = None  # None: do not check role names
+    roles: RoleCatalog | None = None  # None: do not check roles and their vars
 
 
 def check_references(
@@ -115,10 +120,9 @@ def _host_problems(
         if context.images is not None and host.image not in context.images:
             yield sm.problem((*base, "image"), f"host '{host.name}': unknown image '{host.image}'",
                              suggest(host.image, context.images))
-        yield from _role_problems(host, base, context, sm)
+        yield from role_problems(host, base, context.roles, secrets, sm)
         yield from _attachment_problems(host, base, networks, fixed, sm)
         yield from _service_problems(host, base, secrets, sm)
-        yield from _secret_var_problems(host, base, secrets, sm)
     yield from _capacity_problems(scenario, sm)
     yield from _router_problems(scenario, sm)
 
@@ -168,45 +172,6 @@ def _router_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:
         elif network.name not in {a.name for a in router.networks}:
             yield sm.problem(path, f"network '{network.name}': router '{router.name}' is not "
                              "attached to it", f"add '{network.name}' to {router.name}'s networks")
-
-
-def _is_secret_var(key: str) -> bool:
-    return key == "secret" or key.endswith("_secret")
-
-
-def _secret_var_problems(
-    host: Host, base: PathKey, secrets: set[str], sm: SourceMap
-) -> Iterator[Problem]:
-    """A role's or vulnerability's `secret` (or `*_secret`) variable names a declared secret.
-
-    Otherwise `validate` passes and `up` fails minutes later inside Ansible.
-    """
-    refs = [("roles", index, ref.name, ref.vars) for index, ref in enumerate(host.roles)]
-    refs += [("vulnerabilities", index, ref.name, ref.vars)
-             for index, ref in enumerate(host.vulnerabilities)]
-    for kind, index, name, variables in refs:
-        for key, value in variables.items():
-            if not _is_secret_var(key):
-                continue
-            path = (*base, kind, index, "vars", key)
-            if not isinstance(value, str):
-                yield sm.problem(path, f"host '{host.name}', {name}: '{key}' names a secret, "
-                                 f"not a {type(value).__name__}", "write a secret's name")
-            elif value not in secrets:
-                yield sm.problem(path, f"host '{host.name}', {name}: unknown secret '{value}'",
-                                 suggest(value, secrets) + " (declare it under 'secrets:')")
-
-
-def _role_problems(
-    host: Host, base: PathKey, context: ReferenceContext, sm: SourceMap
-) -> Iterator[Problem]:
-    if context.roles is None:
-        return
-    for index, role in enumerate(host.roles):
-        if role.name not in context.roles:
-            yield sm.problem((*base, "roles", index),
-                             f"host '{host.name}': unknown role '{role.name}'",
-                             suggest(role.name, context.roles))
 
 
 def _service_problems(

@@ -1,0 +1,1 @@
+"""The roles and vulnerabilities a scenario may name, and what each says about itself."""
