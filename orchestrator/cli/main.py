@@ -21,6 +21,7 @@ from orchestrator.cli.images import images_group
 from orchestrator.cli.logins import logins_command
 from orchestrator.cli.plan import plan_command
 from orchestrator.cli.report import report_command
+from orchestrator.cli.roles import roles_command
 from orchestrator.cli.rulings import penalize_command, void_group
 from orchestrator.cli.run import run_command
 from orchestrator.cli.schema import schema_command
@@ -60,6 +61,7 @@ cli.add_command(status_command)
 cli.add_command(down_command)
 cli.add_command(exercises_command)
 cli.add_command(sites_command)
+cli.add_command(roles_command)
 cli.add_command(images_group)
 cli.add_command(access_command)
 cli.add_command(connect_command)
