@@ -24,7 +24,9 @@ def hostile_scenario(directory: Path, marker: Path, teams: int = 2) -> Path:
     web["roles"] = [{"name": "web_portal",
                      "vars": {"title": "Arctic Sentinel " + lookup(marker, "title")}}]
     files = next(host for host in scenario["hosts"] if host["name"] == "files")
-    files["vulnerabilities"][0]["vars"]["note"] = lookup(marker, "vuln")
+    # A vulnerability's variable, of one that reads free text: a path.
+    files["vulnerabilities"].append({"name": "world_readable_secrets", "vars": {
+        "path": "/srv/notes/" + lookup(marker, "vuln"), "secret": "admin_password"}})
     path = directory / "hostile.yml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
     return path

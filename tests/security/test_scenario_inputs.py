@@ -137,11 +137,13 @@ def test_the_subnet_allocator_is_first_fit(seed: int) -> None:
 def test_many_unknown_names_give_short_hints_and_a_capped_list(tmp_path: Path) -> None:
     count = 600  # above the close-match limit and the problem cap, still quick
     secrets = [{"name": f"s{n:05d}", "kind": "password"} for n in range(count)]
-    vulnerabilities = [{"name": "weak_ssh_password",
-                        "vars": {f"v{n}_secret": f"missing{n:05d}" for n in range(count)}}]
+    services = [{"name": f"ssh{n}", "port": 1000 + n, "check": {
+        "type": "ssh", "user": "admin", "password_secret": f"missing{n:05d}"}}
+        for n in range(count)]
     scenario: dict[str, Any] = yaml.safe_load((SCENARIOS / "quickstart.yml").read_text())
     scenario["secrets"] = secrets
-    scenario["hosts"][1]["vulnerabilities"] = vulnerabilities
+    scenario["hosts"][1]["vulnerabilities"] = []
+    scenario["hosts"][1]["services"] = services
     path = tmp_path / "scenario.yml"
     path.write_text(yaml.safe_dump(scenario, sort_keys=False), encoding="utf-8")
     result = rangectl("validate", str(path), timeout=60)
