@@ -278,6 +278,8 @@ class QuotingRange(HealthyRange):
         if host != "scorebot":
             return super().exec(exercise, team, host, command, timeout)
         checks = json.loads(command[-1])["checks"]
+        if not checks:  # the runner's warm-up, before the clock starts
+            return ExecResult(0, json.dumps({"results": []}))
         self.requests += 1
         if self.requests > 10:
             return ExecResult(1, f"Traceback: bad password {checks[1]['password']!r}")
