@@ -22,10 +22,10 @@ from typing import Any
 
 import ansible_runner
 
+from orchestrator.content import content_root
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.events import kinds
 from orchestrator.events.store import EventStore
-from orchestrator.images.catalog import project_root
 from orchestrator.inventory import inventory, inventory_yaml
 from orchestrator.plan.model import Plan, TeamRange
 from orchestrator.scenario.model import Scenario
@@ -134,7 +134,7 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
     (work_dir / "env" / "envvars").unlink(missing_ok=True)
     runner = ansible_runner.run(
         private_data_dir=str(work_dir),
-        project_dir=str(project_root() / "playbooks"),
+        project_dir=str(content_root() / "playbooks"),
         playbook="site.yml",
         inventory=str(hosts_file),
         envvars=_environment(engine),
@@ -211,7 +211,7 @@ def _environment(engine: str) -> dict[str, str]:
     return {
         **accelerator,
         "PATH": f"{venv_bin}:{os.environ.get('PATH', '/usr/bin:/bin')}",
-        "ANSIBLE_ROLES_PATH": str(project_root() / "playbooks" / "roles"),
+        "ANSIBLE_ROLES_PATH": str(content_root() / "playbooks" / "roles"),
         "ANSIBLE_HOST_KEY_CHECKING": "False",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_DEPRECATION_WARNINGS": "False",

@@ -14,8 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
+from orchestrator.content import content_root
 from orchestrator.errors import RuntimeFailureError
-from orchestrator.images.catalog import project_root
 from orchestrator.plan.model import Plan
 from orchestrator.scenario.model import Secret
 from orchestrator.state import ExerciseState, write_atomically
@@ -31,7 +31,7 @@ WORDLIST = ("images", "red", "rootfs", "usr", "share", "rangectl", "wordlists",
 
 
 def weak_passwords() -> list[str]:
-    path = project_root().joinpath(*WORDLIST)
+    path = content_root().joinpath(*WORDLIST)
     return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -6,22 +6,15 @@ that a typo is caught by `validate`, not by a failing `up` minutes later.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from orchestrator.content import content_root
 
 BASE_IMAGE = "base"
 
 
-def project_root() -> Path:
-    """The checkout rangectl runs from (RANGECTL_HOME overrides it)."""
-    override = os.environ.get("RANGECTL_HOME")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2]
-
-
 def images_dir() -> Path:
-    return project_root() / "images"
+    return content_root() / "images"
 
 
 def known_images(directory: Path | None = None) -> frozenset[str] | None:

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestrator.content import content_root
 from orchestrator.errors import ScenarioError
-from orchestrator.images.catalog import project_root
 from orchestrator.roles.metadata import METADATA_FILE, RoleKind, RoleMetadata, read_metadata
 
 
@@ -47,7 +47,7 @@ class RoleCatalog:
 
 def builtin_roles() -> Path:
     """rangectl's own roles: the last folder every scenario's roles are looked for in."""
-    return project_root() / "playbooks" / "roles"
+    return content_root() / "playbooks" / "roles"
 
 
 def read_catalog(directories: Sequence[Path]) -> RoleCatalog:
