@@ -23,3 +23,8 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     shown = ", ".join(options[:HINT_OPTIONS])
     more = len(options) - HINT_OPTIONS
     return "known: " + shown + (f", ... and {more} more" if more > 0 else "")
+
+
+def secret_hint(name: str, secrets: Iterable[str]) -> str:
+    """The hint for a name that should be a declared secret and is not."""
+    return suggest(name, secrets) + " (declare it under 'secrets:')"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from orchestrator.errors import Problem
 from orchestrator.labels import OWN_HOSTS
-from orchestrator.scenario.hints import suggest
+from orchestrator.scenario.hints import secret_hint, suggest
 from orchestrator.scenario.inject_references import inject_problems, timing_problems
 from orchestrator.scenario.model import Host, Network, Scenario
 from orchestrator.scenario.role_references import role_problems
@@ -190,8 +190,7 @@ def _service_problems(
             yield sm.problem((*base, "services", s_index, "check", "password_secret"),
                              f"service '{service.name}': unknown secret "
                              f"'{check.password_secret}'",
-                             suggest(check.password_secret, secrets)
-                             + " (declare it under 'secrets:')")
+                             secret_hint(check.password_secret, secrets))
 
 
 def _capacity_problems(scenario: Scenario, sm: SourceMap) -> Iterator[Problem]:

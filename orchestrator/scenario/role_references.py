@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.errors import Problem
-from orchestrator.scenario.hints import suggest
+from orchestrator.scenario.hints import secret_hint, suggest
 from orchestrator.scenario.model import Host
 from orchestrator.scenario.yaml_source import PathKey, SourceMap
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from orchestrator.roles.catalog import RoleCatalog
     from orchestrator.roles.metadata import RoleKind, RoleVariable
 
-_PLURAL = {"role": "roles", "vulnerability": "vulnerabilities", "internal": "roles"}
+_PLURAL = {"role": "roles", "vulnerability": "vulnerabilities"}
 SECTIONS: tuple[tuple[str, RoleKind], ...] = (("roles", "role"),
                                               ("vulnerabilities", "vulnerability"))
 
@@ -87,8 +87,7 @@ def _value_problems(where: str, key: str, value: Any, variable: RoleVariable, se
         yield sm.problem(path, f"{where}: '{key}' is a list of names or numbers",
                          "write a list like [buoy-7, buoy-9]")
     elif variable.type == "secret" and value not in secrets:
-        yield sm.problem(path, f"{where}: unknown secret '{value}'",
-                         suggest(value, secrets) + " (declare it under 'secrets:')")
+        yield _unknown_secret(where, value, path, secrets, sm)
 
 
 def _secret_vars(where: str, variables: dict[str, Any], path: PathKey, secrets: set[str],
@@ -100,8 +99,12 @@ def _secret_vars(where: str, variables: dict[str, Any], path: PathKey, secrets: 
             yield sm.problem((*path, "vars", key), f"{where}: '{key}' names a secret, "
                              f"not a {type(value).__name__}", "write a secret's name")
         elif value not in secrets:
-            yield sm.problem((*path, "vars", key), f"{where}: unknown secret '{value}'",
-                             suggest(value, secrets) + " (declare it under 'secrets:')")
+            yield _unknown_secret(where, value, (*path, "vars", key), secrets, sm)
+
+
+def _unknown_secret(where: str, value: str, path: PathKey, secrets: set[str],
+                    sm: SourceMap) -> Problem:
+    return sm.problem(path, f"{where}: unknown secret '{value}'", secret_hint(value, secrets))
 
 
 def _describe(value: Any) -> str:
