@@ -34,6 +34,19 @@ CREATE INDEX IF NOT EXISTS events_kind ON events (kind, seq);
 """
 
 
+_INSERT = "INSERT INTO events (time, kind, team, host, data) VALUES (?, ?, ?, ?, ?)"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _row(stamp: str, kind: str, team: str | None, host: str | None,
+         data: dict[str, Any]) -> tuple[str, str, str | None, str | None, str]:
+    """One event as stored: what `append` and `record_all` both write."""
+    return stamp, kind, team, host, json.dumps(data, sort_keys=True, default=str)
+
+
 def _make_private(path: Path) -> None:
     """Create the database 0600 before SQLite opens it (SQLite would create it 0644,
     and its -wal and -shm files after it), and make an older one private again."""
@@ -70,11 +83,8 @@ class EventStore:
     def append(self, kind: str, *, team: str | None = None, host: str | None = None,
                **data: Any) -> int:
         """Record one event now; return its sequence number."""
-        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO events (time, kind, team, host, data) VALUES (?, ?, ?, ?, ?)",
-                (stamp, kind, team, host, json.dumps(data, sort_keys=True, default=str)))
+            cursor = self._db.execute(_INSERT, _row(_now(), kind, team, host, data))
         return int(cursor.lastrowid or 0)
 
     def record(self, event: Payload) -> int:
@@ -86,15 +96,12 @@ class EventStore:
     def record_all(self, events: Sequence[Payload]) -> None:
         """Record several events in one transaction: all of them, or (if the controller
         dies) none. A tick's 504 check results at 24 teams cost one commit, not 504."""
-        stamp = datetime.now(UTC).isoformat(timespec="milliseconds")
-        rows = [(stamp, event.kind, *event.envelope,
-                 json.dumps(event.data(), sort_keys=True, default=str)) for event in events]
+        stamp = _now()
+        rows = [_row(stamp, event.kind, *event.envelope, event.data()) for event in events]
         with self._lock:
             self._db.execute("BEGIN")
             try:
-                self._db.executemany(
-                    "INSERT INTO events (time, kind, team, host, data) VALUES (?, ?, ?, ?, ?)",
-                    rows)
+                self._db.executemany(_INSERT, rows)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
