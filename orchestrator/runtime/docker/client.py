@@ -12,6 +12,8 @@ from docker.transport.unixconn import UnixHTTPAdapter
 from orchestrator import labels
 from orchestrator.errors import RuntimeFailureError
 
+TIMEOUT = 120  # seconds an API call may take: a loaded engine is slow, not gone
+
 
 def connect(max_pool_size: int = 16, base_url: str | None = None) -> Any:
     """A low-level API client; fails with a message that says how to start an engine.
@@ -21,7 +23,7 @@ def connect(max_pool_size: int = 16, base_url: str | None = None) -> Any:
     its ~/.ssh/config), as the docker command itself does."""
     url = base_url or _base_url()
     try:
-        client = docker.APIClient(base_url=url, max_pool_size=max_pool_size, timeout=120,
+        client = docker.APIClient(base_url=url, max_pool_size=max_pool_size, timeout=TIMEOUT,
                                   version="auto", use_ssh_client=url.startswith("ssh://"))
         if url.startswith("unix://"):
             _one_pool(client, url, max_pool_size)
@@ -53,7 +55,7 @@ class _SocketAdapter(UnixHTTPAdapter):  # type: ignore[misc]
 
 
 def _one_pool(client: Any, url: str, max_pool_size: int) -> None:
-    adapter = _SocketAdapter(url.replace("unix://", "http+unix://", 1), 120,
+    adapter = _SocketAdapter(url.replace("unix://", "http+unix://", 1), TIMEOUT,
                              max_pool_size=max_pool_size)
     client.mount("http+docker://", adapter)
     client._custom_adapter = adapter  # docker-py closes it from there
