@@ -1,8 +1,7 @@
 """Every role and vulnerability a scenario may name, found in an ordered list of folders.
 
-rangectl's own roles (`playbooks/roles`) are the last folder searched; a
-scenario bundle's `roles/` will come first, so a bundle can add roles and
-vulnerabilities without forking the orchestrator. A role is a folder with
+The folders are searched in order and the first that has a name wins;
+today the only folder is rangectl's own (`playbooks/roles`). A role is a folder with
 `tasks/main.yml`; its `meta/rangectl.yml` (orchestrator/roles/metadata.py)
 says what kind it is. A role with no metadata is a plain role whose `vars`
 are not checked; only metadata can make a vulnerability.
@@ -46,7 +45,7 @@ class RoleCatalog:
 
 
 def builtin_roles() -> Path:
-    """rangectl's own roles: the last folder every scenario's roles are looked for in."""
+    """rangectl's own roles (from the checkout, or the installed package's content)."""
     return content_root() / "playbooks" / "roles"
 
 

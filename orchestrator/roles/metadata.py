@@ -3,9 +3,9 @@
 A vulnerability is a role with metadata that says so, names the ATT&CK
 techniques it opens to red, and declares its variables; `validate` checks a
 scenario's `vars` against them, so a misspelt variable is a located error at
-`validate`, not a role that silently seeds nothing at `up`. The file travels
-with a scenario bundle like the scenario itself: it is data, read with the
-same bounded YAML reader, and nothing in it is ever templated.
+`validate`, not a role that silently seeds nothing at `up`. The file is
+data, read with the scenario's own bounded YAML reader, and nothing in it is
+ever templated.
 """
 
 from __future__ import annotations
