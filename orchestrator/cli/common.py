@@ -14,8 +14,9 @@ import click
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.errors import InvalidInputError
-from orchestrator.images.catalog import known_images
-from orchestrator.roles.catalog import builtin_roles, read_catalog
+from orchestrator.bundle import IMAGES, ROLES, bundle_of
+from orchestrator.images.catalog import image_catalog
+from orchestrator.roles.catalog import scenario_roles
 from orchestrator.scenario.loader import LoadedScenario, load_scenario
 from orchestrator.scenario.references import ReferenceContext
 from orchestrator.state import check_exercise_id
@@ -40,10 +41,15 @@ EXERCISE_OPTION = exercise_option()
 
 
 def load(path: Path) -> LoadedScenario:
-    """Load a scenario, checking image names against the images/ folder and roles,
-    vulnerabilities and their vars against the roles' metadata."""
-    return load_scenario(path, ReferenceContext(images=known_images(),
-                                               roles=read_catalog([builtin_roles()])))
+    """Load a scenario with its bundle (orchestrator/bundle.py), checking image names
+    against the bundle's and rangectl's image folders, and roles, vulnerabilities and
+    their vars against the roles' metadata, the bundle's first."""
+    bundle = bundle_of(path)
+    # Names are all validation asks of the images: the tag the bundle's images get
+    # (under the scenario's name) is settled when they are built.
+    context = ReferenceContext(images=image_catalog(bundle.part(IMAGES), "validate"),
+                               roles=scenario_roles(bundle.part(ROLES)), bundle=bundle.root)
+    return load_scenario(path, context, bundle)
 
 
 def print_json(value: Any) -> None:

@@ -9,7 +9,6 @@ and `up` can ask for the images it needs at no cost when they exist.
 from __future__ import annotations
 
 import hashlib
-import re
 import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,21 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator import labels
-from orchestrator.errors import InvalidInputError, RuntimeFailureError
-from orchestrator.images.catalog import BASE_IMAGE, images_dir
+from orchestrator.errors import RuntimeFailureError
+from orchestrator.images.catalog import (
+    BASE_IMAGE,
+    REPOSITORY,
+    ImageRecipe,
+    build_order,
+    images_dir,
+    recipes,
+)
 from orchestrator.runtime.docker.client import explain_api_error
-
-REPOSITORY = "rangectl"
-_PARENT = re.compile(r"^ARG (\w+)=rangectl/([a-z0-9-]+):latest\s*$", re.MULTILINE)
-
-
-@dataclass(frozen=True)
-class ImageRecipe:
-    name: str
-    directory: Path
-    parent: str | None  # another recipe's name; None for the base
-    build_arg: str | None  # the Dockerfile ARG that names the parent
-
 
 @dataclass(frozen=True)
 class ImageProgress:
@@ -42,42 +36,6 @@ class ImageProgress:
 
 
 ProgressSink = Callable[[ImageProgress], None]
-
-
-def recipes(directory: Path | None = None) -> dict[str, ImageRecipe]:
-    """Every image folder, with the parent its Dockerfile builds FROM."""
-    directory = directory or images_dir()
-    found = {BASE_IMAGE: ImageRecipe(BASE_IMAGE, directory / BASE_IMAGE, None, None)}
-    for dockerfile in sorted(directory.glob("*/Dockerfile")):
-        match = _PARENT.search(dockerfile.read_text(encoding="utf-8"))
-        if match is None:
-            raise RuntimeFailureError(f"{dockerfile}: no 'ARG NAME=rangectl/PARENT:latest' line",
-                                      "every image is built FROM another rangectl image")
-        found[dockerfile.parent.name] = ImageRecipe(
-            dockerfile.parent.name, dockerfile.parent, match.group(2), match.group(1))
-    return found
-
-
-def build_order(wanted: Iterable[str], catalog: dict[str, ImageRecipe]) -> list[str]:
-    """`wanted` and their ancestors, parents first."""
-    order: list[str] = []
-
-    def visit(name: str, chain: tuple[str, ...]) -> None:
-        if name in order:
-            return
-        if name not in catalog:
-            raise InvalidInputError(f"no image '{name}' under {images_dir()}",
-                                    "known: " + ", ".join(sorted(catalog)))
-        if name in chain:
-            raise RuntimeFailureError(f"images build FROM each other in a loop: {chain}")
-        parent = catalog[name].parent
-        if parent is not None:
-            visit(parent, (*chain, name))
-        order.append(name)
-
-    for name in wanted:
-        visit(name, ())
-    return order
 
 
 def content_hash(recipe: ImageRecipe, parent_id: str | None) -> str:
@@ -98,6 +56,12 @@ class ImageBuilder:
         self.directory = directory or images_dir()
         self.catalog = recipes(self.directory)
 
+    def with_catalog(self, catalog: dict[str, ImageRecipe]) -> ImageBuilder:
+        """The same builder over another catalog (rangectl's images and a bundle's)."""
+        builder = ImageBuilder(self.api, self.on_progress, self.directory)
+        builder.catalog = catalog
+        return builder
+
     def status(self) -> list[dict[str, str]]:
         """Each image: its current content tag and whether that tag exists."""
         return image_status(self.api, self.directory)
@@ -113,21 +77,21 @@ class ImageBuilder:
     def _ensure_one(self, recipe: ImageRecipe, force: bool) -> bool:
         if recipe.parent is None:
             return self._bootstrap_base(force)
-        parent_id = self._image_id(f"{REPOSITORY}/{recipe.parent}:latest")
-        tag = f"{REPOSITORY}/{recipe.name}:{content_hash(recipe, parent_id)}"
+        parent_id = self._image_id(f"{self.catalog[recipe.parent].repository}:latest")
+        tag = f"{recipe.repository}:{content_hash(recipe, parent_id)}"
         if not force and self._image_id(tag) is not None:
-            self.api.tag(tag, f"{REPOSITORY}/{recipe.name}", "latest")
+            self.api.tag(tag, recipe.repository, "latest")
             self.on_progress(ImageProgress(recipe.name, f"up to date ({tag})"))
             return False
         self.on_progress(ImageProgress(recipe.name, f"building {tag}"))
         self._build(recipe, tag)
-        self.api.tag(tag, f"{REPOSITORY}/{recipe.name}", "latest")
+        self.api.tag(tag, recipe.repository, "latest")
         self.on_progress(ImageProgress(recipe.name, f"built {tag}"))
         return True
 
     def _build(self, recipe: ImageRecipe, tag: str) -> None:
-        build_args = {recipe.build_arg: f"{REPOSITORY}/{recipe.parent}:latest"} \
-            if recipe.build_arg else {}
+        build_args = {recipe.build_arg: f"{self.catalog[recipe.parent].repository}:latest"} \
+            if recipe.build_arg and recipe.parent else {}
         log: list[str] = []
         stream = self.api.build(path=str(recipe.directory), tag=tag, buildargs=build_args,
                                 rm=True, forcerm=True, decode=True,

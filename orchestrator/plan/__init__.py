@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from orchestrator.errors import ScenarioError
+from orchestrator.images.sources import scenario_images
 from orchestrator.plan.model import Plan
 from orchestrator.plan.planner import TemplateProblemsError, plan_exercise
 from orchestrator.scenario.loader import LoadedScenario
@@ -22,8 +23,10 @@ def plan_loaded(
 ) -> Plan:
     """Plan a loaded scenario; template problems are placed in its file."""
     try:
+        images = scenario_images(loaded.scenario.name,
+                                 [host.image for host in loaded.scenario.hosts], loaded.bundle)
         return plan_exercise(loaded.scenario, exercise=exercise, teams=teams, pool=pool,
-                             reserved=reserved)
+                             reserved=reserved, images=images)
     except TemplateProblemsError as exc:
         source_map = loaded.source_map
         raise ScenarioError(

@@ -52,6 +52,7 @@ class PlannedHost(PlanModel):
     sysctls: dict[str, str] = {}
     no_new_privileges: bool = True  # off only where people must sudo (range hosts)
     read_only: bool = False  # root file system read-only (scratch folders in memory)
+    managed: bool = True  # built by rangectl (python3, sshd): Ansible configures it
 
 
 class PlannedStep(PlanModel):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from orchestrator.errors import InvalidInputError
 from orchestrator.labels import BASTION, PREFIX, RED, SCOREBOT, object_labels
@@ -62,8 +63,13 @@ def plan_exercise(
     teams: Sequence[str] | None = None,
     pool: str | None = None,
     reserved: Iterable[str] = (),
+    images: Mapping[str, RunnableImage] | None = None,
 ) -> Plan:
-    """The plan for `teams` (default: all) of `scenario`, as exercise `exercise`."""
+    """The plan for `teams` (default: all) of `scenario`, as exercise `exercise`.
+
+    `images` gives what each `image:` of the scenario runs as (a bundle's image,
+    an archive, a reference: orchestrator/images/sources.py); without it every
+    name is one of rangectl's own, `rangectl/NAME`."""
     exercise_id = exercise or scenario.name
     if not is_name(exercise_id):
         raise InvalidInputError(f"{exercise_id!r} is not a valid exercise id", NAME_HINT)
@@ -87,6 +93,8 @@ def plan_exercise(
             ranges.append(_team_range(scenario, exercise_id, team, block, problems))
     if problems:
         raise TemplateProblemsError(problems)
+    if images:
+        ranges = [_with_images(scenario, team_range, images) for team_range in ranges]
     return Plan(exercise=exercise_id, scenario=scenario.name, pool=str(pool_network),
                 duration=scenario.duration, tick=scenario.tick, teams=tuple(ranges),
                 scoring=_scoring(scenario))
@@ -242,6 +250,28 @@ def _planned_host(
         pids=resources.pids if resources else 256,
         labels=object_labels(exercise, team.id, host=name, role=role),
     )
+
+
+class RunnableImage(Protocol):
+    """What the plan needs of an image: the repository Docker runs, and whether
+    rangectl built it (so Ansible can configure the host)."""
+
+    @property
+    def repository(self) -> str: ...
+
+    @property
+    def managed(self) -> bool: ...
+
+
+def _with_images(scenario: Scenario, team: TeamRange,
+                 images: Mapping[str, RunnableImage]) -> TeamRange:
+    hosts = []
+    for host in team.hosts:
+        entry = scenario.host(host.name) if host.role == "range" else None
+        image = images.get(entry.image) if entry else None
+        hosts.append(host if image is None else host.model_copy(
+            update={"image": image.repository, "managed": image.managed}))
+    return team.model_copy(update={"hosts": tuple(hosts)})
 
 
 def _scoring(scenario: Scenario) -> PlannedScoring:

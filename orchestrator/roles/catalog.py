@@ -1,7 +1,9 @@
 """Every role and vulnerability a scenario may name, found in an ordered list of folders.
 
-The folders are searched in order and the first that has a name wins;
-today the only folder is rangectl's own (`playbooks/roles`). A role is a folder with
+The folders are searched in order and the first that has a name wins: a
+scenario bundle's `roles/` (orchestrator/bundle.py), then rangectl's own
+(`playbooks/roles`). A bundle's roles are `bundled`: they run with the Ansible
+inside the host, never the controller's (orchestrator/bundle_roles.py). A role is a folder with
 `tasks/main.yml`; its `meta/rangectl.yml` (orchestrator/roles/metadata.py)
 says what kind it is. A role with no metadata is a plain role whose `vars`
 are not checked; only metadata can make a vulnerability.
@@ -23,6 +25,7 @@ class RoleEntry:
     name: str
     path: Path
     metadata: RoleMetadata | None  # None: no meta/rangectl.yml
+    bundled: bool = False  # from a scenario bundle, not rangectl's own roles
 
     @property
     def kind(self) -> RoleKind:
@@ -64,10 +67,16 @@ def read_catalog(directories: Sequence[Path]) -> RoleCatalog:
                 except ScenarioError as exc:
                     problems.extend(exc.problems)
                     continue
-            entries[path.name] = RoleEntry(path.name, path, metadata)
+            entries[path.name] = RoleEntry(path.name, path, metadata,
+                                           bundled=directory != builtin_roles())
     if problems:
         raise ScenarioError(problems)
     return RoleCatalog(dict(sorted(entries.items())), tuple(directories))
+
+
+def scenario_roles(bundle_roles: Path | None) -> RoleCatalog:
+    """What a scenario may name: its bundle's roles (if any) first, then rangectl's."""
+    return read_catalog([*([bundle_roles] if bundle_roles else []), builtin_roles()])
 
 
 def _role_folders(directory: Path) -> Iterator[Path]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from orchestrator.bundle import Bundle, tree_problems
 from orchestrator.errors import ScenarioError
 from orchestrator.scenario.explain import explain
 from orchestrator.scenario.model import Scenario
@@ -26,10 +27,17 @@ class LoadedScenario:
     path: Path
     scenario: Scenario
     source_map: SourceMap
+    bundle: Bundle = Bundle()  # the folder of roles, images and files it brings
 
 
-def load_scenario(path: Path, context: ReferenceContext | None = None) -> LoadedScenario:
-    """Load and validate `path`; raise `ScenarioError` listing every problem."""
+def load_scenario(path: Path, context: ReferenceContext | None = None,
+                  bundle: Bundle | None = None) -> LoadedScenario:
+    """Load and validate `path` (and its bundle's tree); raise `ScenarioError` listing
+    every problem."""
+    bundle = bundle or Bundle()
+    problems = tree_problems(bundle)
+    if problems:
+        raise ScenarioError(problems)
     try:
         data, source_map = read_yaml(path)
     except YamlSourceError as exc:
@@ -50,4 +58,4 @@ def load_scenario(path: Path, context: ReferenceContext | None = None) -> Loaded
     problems = check_references(scenario, source_map, context)
     if problems:
         raise ScenarioError(problems)
-    return LoadedScenario(path, scenario, source_map)
+    return LoadedScenario(path, scenario, source_map, bundle)

@@ -18,10 +18,14 @@ from orchestrator.labels import OWN_HOSTS
 from orchestrator.scenario.hints import secret_hint, suggest
 from orchestrator.scenario.inject_references import inject_problems, timing_problems
 from orchestrator.scenario.model import Host, Network, Scenario
+from orchestrator.scenario.image_references import image_problems
 from orchestrator.scenario.role_references import role_problems
 from orchestrator.scenario.yaml_source import PathKey, SourceMap
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from orchestrator.images.catalog import ImageRecipe
     from orchestrator.roles.catalog import RoleCatalog
 
 RESERVED_HOSTS = frozenset(OWN_HOSTS)
@@ -34,8 +38,9 @@ RESERVED_TAIL = 3
 class ReferenceContext:
     """What exists outside the scenario file that names in it may point at."""
 
-    images: frozenset[str] | None = None  # None: do not check image names
+    images: dict[str, ImageRecipe] | None = None  # None: do not check image names
     roles: RoleCatalog | None = None  # None: do not check roles and their vars
+    bundle: Path | None = None  # the bundle's folder: where images/NAME.tar is looked for
 
 
 def check_references(
@@ -117,9 +122,7 @@ def _host_problems(
     fixed: dict[tuple[str, int], str] = {}
     for index, host in enumerate(scenario.hosts):
         base: PathKey = ("hosts", index)
-        if context.images is not None and host.image not in context.images:
-            yield sm.problem((*base, "image"), f"host '{host.name}': unknown image '{host.image}'",
-                             suggest(host.image, context.images))
+        yield from image_problems(host, base, context, sm)
         yield from role_problems(host, base, context.roles, secrets, sm)
         yield from _attachment_problems(host, base, networks, fixed, sm)
         yield from _service_problems(host, base, secrets, sm)

@@ -143,6 +143,29 @@ Name = Annotated[
 ]
 """A name that becomes part of container names and host names (a DNS label)."""
 
+# What `image:` may say: a rangectl image folder's name (`web`, or one in the bundle's
+# images/), a Docker image reference with a tag, digest or registry path
+# (`nginx:1.25`, `acme/hmi@sha256:...`), or a `docker save` archive in the bundle's
+# images/ folder (`images/hmi.tar`). Kept apart by shape alone: a plain name has no
+# `:`, `/` or `@`. orchestrator/images/sources.py turns each into what Docker runs.
+_REFERENCE_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REFERENCE_PATTERN = (
+    rf"(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?{_REFERENCE_PART}(?:/{_REFERENCE_PART})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+)
+IMAGE_ARCHIVE_PATTERN = r"images/[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}\.(?:tar|tar\.gz|tgz)"
+IMAGE_PATTERN = (rf"^(?:{NAME_PATTERN[1:-1].replace('$|^', '|')}|{IMAGE_ARCHIVE_PATTERN}"
+                 rf"|{IMAGE_REFERENCE_PATTERN})$")
+
+ImageSpec = Annotated[
+    str,
+    StringConstraints(pattern=IMAGE_PATTERN, max_length=255),
+    Field(description="a rangectl image (host, web, or one in the bundle's images/), a "
+                      "Docker image reference with a tag (nginx:1.25), or a docker save "
+                      "archive in the bundle (images/NAME.tar)"),
+]
+"""The image a host runs: see IMAGE_PATTERN."""
+
 DISPLAY_MAX = 80
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
-from orchestrator.images.builder import build_order, content_hash, recipes
+from orchestrator.images.builder import content_hash
+from orchestrator.images.catalog import build_order, recipes
 from orchestrator.images.catalog import BASE_IMAGE, images_dir
 
 
@@ -79,7 +80,7 @@ def test_an_unknown_parent_is_named(tree: Path) -> None:
 def test_a_dockerfile_without_a_parent_line_is_refused(tree: Path) -> None:
     (tree / "loose").mkdir()
     (tree / "loose" / "Dockerfile").write_text("FROM debian:bookworm\n", encoding="utf-8")
-    with pytest.raises(RuntimeFailureError, match="no 'ARG NAME=rangectl/PARENT:latest' line"):
+    with pytest.raises(InvalidInputError, match="no 'ARG NAME=rangectl/PARENT:latest' line"):
         recipes(tree)
 
 
