@@ -16,6 +16,8 @@ from typing import Any
 from orchestrator.access.keys import ensure_team_key, trainee_accounts
 from orchestrator.baseline import StatusSink, wait_until_ready
 from orchestrator.bastion_ports import bastion_ports
+from orchestrator.bundle import IMAGES, ROLES
+from orchestrator.bundle_roles import InHostRoles
 from orchestrator.errors import InvalidInputError
 from orchestrator.events.kinds import (
     ExerciseDeployed,
@@ -32,11 +34,15 @@ from orchestrator.events.kinds import (
 )
 from orchestrator.events.payload import Payload
 from orchestrator.events.store import EventStore
-from orchestrator.images.builder import ImageBuilder
+from orchestrator.images.builder import ImageBuilder, ImageProgress
+from orchestrator.images.catalog import image_catalog
+from orchestrator.images.foreign import ensure_foreign
+from orchestrator.images.sources import scenario_images
 from orchestrator.labels import OWN_HOSTS
 from orchestrator.lifecycle import Step, StepSink, StepTimed, run_sequence
 from orchestrator.plan import Plan, plan_loaded
 from orchestrator.provision import ProgressSink, TeamProvisioned, provision
+from orchestrator.roles.catalog import scenario_roles
 from orchestrator.runtime.backend import DeployReport, PublishedPort, RangeBackend
 from orchestrator.runtime.engine_lock import engine_lock
 from orchestrator.runtime.events import EventSink, HostChanged, RuntimeEvent, ignore
@@ -185,8 +191,19 @@ def _step_ended(run: UpRun, step: StepTimed) -> None:
 
 
 def _build_images(run: UpRun) -> None:
-    run.builder.ensure(sorted({host.image for host in run.loaded.scenario.hosts}
-                              | set(OWN_HOSTS)))
+    """Build rangectl's and the bundle's images the scenario names (and rangectl's own
+    hosts'), load the bundle's archives, and make sure referenced images are there."""
+    loaded = run.loaded
+    sources = scenario_images(loaded.scenario.name, [h.image for h in loaded.scenario.hosts],
+                              loaded.bundle)
+    builder = run.builder.with_catalog(image_catalog(loaded.bundle.part(IMAGES),
+                                                     loaded.scenario.name))
+    builder.ensure(sorted({s.spec for s in sources.values() if s.managed} | set(OWN_HOSTS)))
+    for source in sources.values():
+        if not source.managed:
+            ensure_foreign(builder.api, source,
+                           lambda image, message: builder.on_progress(ImageProgress(image,
+                                                                                    message)))
 
 
 def _plan_and_record(run: UpRun) -> None:
@@ -225,7 +242,15 @@ def _provision(run: UpRun) -> None:
                                 team_access(run.state, run.loaded, plan), store,
                                 run.state.directory / "ansible", run.watchers.tasks,
                                 {team.team: run.backend.engine_url(plan.exercise, team.team)
-                                 for team in plan.teams})
+                                 for team in plan.teams}, in_host=_in_host_roles(run))
+
+
+def _in_host_roles(run: UpRun) -> InHostRoles | None:
+    """The bundle's roles the scenario's hosts name, to run inside those hosts."""
+    bundle = run.loaded.bundle
+    catalog = scenario_roles(bundle.part(ROLES))
+    bundled = frozenset(name for name, entry in catalog.entries.items() if entry.bundled)
+    return InHostRoles(run.backend, bundle, bundled) if bundled else None
 
 
 def _gate(run: UpRun) -> None:

@@ -65,15 +65,23 @@ def mark_unsafe(value: Any) -> Any:
 
 
 def inventory(scenario: Scenario, plan: Plan, team: TeamRange, secrets: Mapping[str, str],
-              access: Mapping[str, Any], connection: str) -> dict[str, Any]:
-    """The inventory of one team's range (container names as hosts), every value data."""
+              access: Mapping[str, Any], connection: str,
+              bundled: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The inventory of one team's range (container names as hosts), every value data.
+
+    Hosts of foreign images are left out (nothing in them for Ansible to use), and
+    so are the `bundled` roles: a bundle's roles run inside the hosts
+    (orchestrator/bundle_roles.py), never in the controller's Ansible."""
     hosts: dict[str, Any] = {}
     for host in team.hosts:
+        if not host.managed:
+            continue
         entry = scenario.host(host.name)
-        roles = [{"name": r.name, "vars": r.vars} for r in entry.roles] if entry else [
+        roles = [{"name": r.name, "vars": r.vars} for r in entry.roles
+                 if r.name not in bundled] if entry else [
             {"name": name, "vars": {}} for name in OWN_ROLES[host.role]]
-        vulnerabilities = [{"name": v.name, "vars": v.vars}
-                           for v in entry.vulnerabilities] if entry else []
+        vulnerabilities = [{"name": v.name, "vars": v.vars} for v in entry.vulnerabilities
+                           if v.name not in bundled] if entry else []
         hosts[host.container_name] = mark_unsafe({
             "rangectl_host": host.name, "rangectl_role": host.role,
             "rangectl_roles": roles, "rangectl_vulnerabilities": vulnerabilities,

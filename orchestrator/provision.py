@@ -22,6 +22,7 @@ from typing import Any
 
 import ansible_runner
 
+from orchestrator.bundle_roles import InHostRoles, run_in_hosts
 from orchestrator.content import content_root
 from orchestrator.errors import RuntimeFailureError
 from orchestrator.events import kinds
@@ -62,18 +63,19 @@ PARALLEL_TEAMS = 2 * (os.cpu_count() or 1)
 def provision(scenario: Scenario, plan: Plan, secrets: dict[str, dict[str, str]],
               access: dict[str, dict[str, Any]], store: EventStore, work_dir: Path,
               on_progress: ProgressSink, engines: Mapping[str, str],
-              forks: int = 10) -> list[TeamProvisioned]:
+              forks: int = 10, in_host: InHostRoles | None = None) -> list[TeamProvisioned]:
     """Run the site playbook for every team in parallel; raise on any failure.
 
     `access` gives each team's trainee accounts and public key:
     {team: {"users": [...], "public_key": "ssh-ed25519 ..."}}; `engines` the
-    DOCKER_HOST of the engine each team's containers run on (one per site on a swarm).
+    DOCKER_HOST of the engine each team's containers run on (one per site on a swarm);
+    `in_host` the scenario bundle's roles, run inside the hosts after rangectl's own.
     """
     with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_TEAMS, len(plan.teams)))) as pool:
         futures = [pool.submit(_provision_team, scenario, plan, team, secrets.get(team.team, {}),
                                access.get(team.team, {"users": [], "public_key": ""}),
                                store, work_dir / team.team, on_progress,
-                               engines[team.team], forks)
+                               engines[team.team], forks, in_host)
                    for team in plan.teams]
     failures = [f.exception() for f in futures if f.exception() is not None]
     if failures:
@@ -121,12 +123,14 @@ class _TaskRecorder:
 
 def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
                     access: dict[str, Any], store: EventStore, work_dir: Path,
-                    on_progress: ProgressSink, engine: str, forks: int) -> TeamProvisioned:
+                    on_progress: ProgressSink, engine: str, forks: int,
+                    in_host: InHostRoles | None) -> TeamProvisioned:
     recorder = _TaskRecorder(team.team, {host.container_name: host.name for host in team.hosts},
                              store, on_progress)
     work_dir.mkdir(parents=True, exist_ok=True)
-    hosts_file = _write_inventory(work_dir, inventory(scenario, plan, team, secrets, access,
-                                                      _connection()))
+    document = inventory(scenario, plan, team, secrets, access, _connection(),
+                         in_host.bundled if in_host else frozenset())
+    hosts_file = _write_inventory(work_dir, document)
     store.record(kinds.TeamProvisioningStarted(team=team.team))
     # ansible-runner would keep the first run's environment in env/envvars and let that
     # file win over every later run's (an engine moved to another node, Mitogen off):
@@ -153,6 +157,17 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
             failures[0] if failures else f"team '{team.team}': Ansible ended {runner.status} "
                                          f"(rc {runner.rc}); see {work_dir}",
             "fix the cause and run `rangectl up` again; `rangectl down` removes the range")
+    if in_host is not None and in_host.bundled:
+        try:
+            tasks, changed = run_in_hosts(
+                in_host, plan.exercise, scenario, team, document, store,
+                lambda line: on_progress(TaskProgress(team.team, line.host, line.task,
+                                                      line.status)))
+        except RuntimeFailureError as exc:
+            store.record(kinds.TeamProvisioningFailed(team=team.team, failures=(exc.message,)))
+            raise
+        recorder.tasks += tasks
+        recorder.changed += changed
     store.record(kinds.TeamProvisioned(team=team.team, tasks=recorder.tasks,
                                        changed=recorder.changed))
     return TeamProvisioned(team.team, len(team.hosts), recorder.tasks, recorder.changed,

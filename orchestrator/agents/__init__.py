@@ -8,6 +8,8 @@ the host. The controller always runs its own version of them that way.
 
 - `check_runner`: a team's service checks, on its scorebot (orchestrator/scorebot.py).
 - `spool_reader`: a team's incident spool, on its bastion (orchestrator/exercise/incidents.py).
+- `bundle_callback`: an Ansible callback for the Ansible inside range hosts, which runs a
+  scenario bundle's roles there (orchestrator/bundle_roles.py).
 
 This package is a leaf below every layer, so scoring may import the check
 runner's `CheckResult`, the one vocabulary of verdicts the runner answers in.
@@ -24,7 +26,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-AGENTS = frozenset({"check_runner", "spool_reader"})
+AGENTS = frozenset({"bundle_callback", "check_runner", "spool_reader"})
 
 
 @cache

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
+from orchestrator.bundle import IMAGES, ROLES, bundle_of
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
 from orchestrator.errors import InvalidInputError
-from orchestrator.bundle import IMAGES, ROLES, bundle_of
 from orchestrator.images.catalog import image_catalog
 from orchestrator.roles.catalog import scenario_roles
 from orchestrator.scenario.loader import LoadedScenario, load_scenario

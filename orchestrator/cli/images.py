@@ -9,7 +9,7 @@ from orchestrator.cli.common import OUTPUT_CHOICE, print_json
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import cells, console, line
 from orchestrator.cli.progress import print_image_progress
-from orchestrator.images.builder import recipes
+from orchestrator.images.catalog import recipes
 from orchestrator.runtime.open import open_backend
 
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import console, line
-from orchestrator.roles.catalog import RoleEntry, builtin_roles, read_catalog
+from orchestrator.bundle import ROLES, bundle_of
+from orchestrator.roles.catalog import RoleEntry, scenario_roles
 
 
 @click.command("roles")
+@click.argument("file", type=click.Path(), required=False)
 @click.option("--output", "-o", "output", type=OUTPUT_CHOICE, default="table")
-def roles_command(output: str) -> None:
+def roles_command(file: str | None, output: str) -> None:
     """List the roles (`roles:`) and vulnerabilities (`vulnerabilities:`) a scenario's
-    hosts may name: what each does, its ATT&CK techniques, and the vars it reads."""
-    catalog = read_catalog([builtin_roles()])
+    hosts may name: what each does, its ATT&CK techniques, and the vars it reads.
+
+    With a scenario FILE, its bundle's roles are listed too (and win over rangectl's
+    of the same name)."""
+    catalog = scenario_roles(bundle_of(Path(file)).part(ROLES) if file else None)
     entries = [entry for entry in catalog.entries.values() if entry.kind != "internal"]
     rows = [_row(entry) for entry in sorted(entries, key=lambda e: (e.kind, e.name))]
     if output == "json":
@@ -25,6 +31,7 @@ def roles_command(output: str) -> None:
     shown = console()
     for row in rows:
         kind = row["kind"] + (f": {', '.join(row['techniques'])}" if row["techniques"] else "")
+        kind += ", from the bundle" if row["bundled"] else ""
         image = f", image {row['image']}" if row["image"] else ""
         shown.print(line(f"{row['name']} ({kind}{image})"))
         shown.print(line(f"    {row['description']}"))
@@ -37,6 +44,7 @@ def _row(entry: RoleEntry) -> dict[str, Any]:
     metadata = entry.metadata
     return {
         "name": entry.name, "kind": entry.kind, "path": str(entry.path),
+        "bundled": entry.bundled,
         "description": metadata.description if metadata else "(no meta/rangectl.yml)",
         "techniques": list(metadata.techniques) if metadata else [],
         "image": metadata.image if metadata else None,

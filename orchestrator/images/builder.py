@@ -27,6 +27,7 @@ from orchestrator.images.catalog import (
 )
 from orchestrator.runtime.docker.client import explain_api_error
 
+
 @dataclass(frozen=True)
 class ImageProgress:
     """One line of progress: which image, and what is happening to it."""

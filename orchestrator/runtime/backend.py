@@ -105,6 +105,10 @@ class RangeBackend(Protocol):
         """Run a command on a host of a range, through the engine (never a range network)."""
         ...
 
+    def put_archive(self, exercise: str, team: str, host: str, path: str, data: bytes) -> None:
+        """Unpack the tar `data` into the folder `path` of a host, through the engine."""
+        ...
+
     def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
                      user: str | None = None) -> HostSession:
         """Start `command` on a host, attached through the engine, for line-by-line requests;

@@ -71,6 +71,6 @@ def image_problems(host: Host, base: PathKey, context: ReferenceContext,
 def _runs_bundle_roles(host: Host, context: ReferenceContext) -> bool:
     if context.roles is None:
         return False
-    names = [ref.name for ref in (*host.roles, *host.vulnerabilities)]
+    names = [ref.name for ref in host.roles] + [ref.name for ref in host.vulnerabilities]
     return any(entry.bundled for name in names
                if (entry := context.roles.entries.get(name)) is not None)

@@ -7,7 +7,7 @@ references of a structurally broken scenario would only add noise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -27,7 +27,7 @@ class LoadedScenario:
     path: Path
     scenario: Scenario
     source_map: SourceMap
-    bundle: Bundle = Bundle()  # the folder of roles, images and files it brings
+    bundle: Bundle = field(default_factory=Bundle)  # the roles, images and files it brings
 
 
 def load_scenario(path: Path, context: ReferenceContext | None = None,

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 from orchestrator.errors import Problem
 from orchestrator.labels import OWN_HOSTS
 from orchestrator.scenario.hints import secret_hint, suggest
+from orchestrator.scenario.image_references import image_problems
 from orchestrator.scenario.inject_references import inject_problems, timing_problems
 from orchestrator.scenario.model import Host, Network, Scenario
-from orchestrator.scenario.image_references import image_problems
 from orchestrator.scenario.role_references import role_problems
 from orchestrator.scenario.yaml_source import PathKey, SourceMap
 

@@ -193,6 +193,16 @@ class DockerBackend:
         return ExecResult(int(exit_code if exit_code is not None else -1),
                           output.decode(errors="replace"))
 
+    def put_archive(self, exercise: str, team: str, host: str, path: str, data: bytes) -> None:
+        api = self._team_api(exercise, team)
+        try:
+            api.put_archive(self._running(exercise, team, host), path, data)
+        except RuntimeFailureError:
+            raise
+        except Exception as exc:
+            raise RuntimeFailureError(f"team '{team}', {host}: cannot copy files to {path}: "
+                                      f"{explain_api_error(exc)}") from None
+
     def open_session(self, exercise: str, team: str, host: str, command: Sequence[str],
                      user: str | None = None) -> DockerSession:
         return DockerSession(self._team_api(exercise, team), self._running(exercise, team, host),

@@ -15,6 +15,7 @@ from typing import Any
 
 from orchestrator import labels as label
 from orchestrator.errors import RuntimeFailureError
+from orchestrator.images.sources import reference_of
 from orchestrator.plan.model import Plan, PlannedHost, PlannedNetwork, TeamRange
 from orchestrator.runtime.backend import DeployReport, PublishedPort
 from orchestrator.runtime.docker.client import explain_api_error
@@ -73,7 +74,7 @@ def image_ids(api: Any, plan: Plan) -> dict[str, str]:
     ids = {}
     for image in sorted({host.image for team in plan.teams for host in team.hosts}):
         try:
-            ids[image] = str(api.inspect_image(f"{image}:latest")["Id"])
+            ids[image] = str(api.inspect_image(reference_of(image))["Id"])
         except Exception as exc:
             raise RuntimeFailureError(f"image {image} is missing: {explain_api_error(exc)}",
                                       "build it: rangectl images build") from None

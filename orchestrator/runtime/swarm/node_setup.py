@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from orchestrator.errors import RuntimeFailureError
+from orchestrator.images.sources import reference_of
 from orchestrator.runtime.docker.client import explain_api_error
 from orchestrator.runtime.docker.firewall import isolation_script
 
@@ -37,7 +38,7 @@ def missing_images(node_api: Any, wanted: dict[str, str]) -> list[str]:
     missing = []
     for name, image_id in sorted(wanted.items()):
         try:
-            held = str(node_api.inspect_image(f"{name}:latest")["Id"])
+            held = str(node_api.inspect_image(reference_of(name))["Id"])
         except Exception:
             held = ""
         if held != image_id:
@@ -49,7 +50,7 @@ def ship_images(manager_api: Any, node_api: Any, names: Iterable[str], node: str
     """`docker save` the images on the manager, `docker load` them on the node."""
     for name in names:
         try:
-            node_api.load_image(manager_api.get_image(f"{name}:latest"), quiet=True)
+            node_api.load_image(manager_api.get_image(reference_of(name)), quiet=True)
         except Exception as exc:
             raise RuntimeFailureError(
                 f"cannot send image {name} to swarm node {node}: {explain_api_error(exc)}",
