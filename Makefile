@@ -50,7 +50,7 @@ schema: venv
 # runs at --speed 120 (about a minute), with scripted blue teams (one closes a
 # port, the other files incident reports), then stays up for a look around.
 demo: setup
-	$(RANGECTL) validate scenarios/arctic-sentinel.yml scenarios/quickstart.yml
+	$(RANGECTL) validate scenarios/arctic-sentinel.yml scenarios/quickstart.yml scenarios/baltic-grid/scenario.yml
 	$(RANGECTL) plan scenarios/arctic-sentinel.yml --teams ottawa
 	-@$(RANGECTL) down --purge --exercise arctic-sentinel >/dev/null 2>&1
 	$(RANGECTL) up scenarios/arctic-sentinel.yml

@@ -158,20 +158,26 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
                                          f"(rc {runner.rc}); see {work_dir}",
             "fix the cause and run `rangectl up` again; `rangectl down` removes the range")
     if in_host is not None and in_host.bundled:
-        try:
-            tasks, changed = run_in_hosts(
-                in_host, plan.exercise, scenario, team, document, store,
-                lambda line: on_progress(TaskProgress(team.team, line.host, line.task,
-                                                      line.status)))
-        except RuntimeFailureError as exc:
-            store.record(kinds.TeamProvisioningFailed(team=team.team, failures=(exc.message,)))
-            raise
-        recorder.tasks += tasks
-        recorder.changed += changed
+        _bundle_roles(in_host, plan, scenario, team, document, store, recorder)
     store.record(kinds.TeamProvisioned(team=team.team, tasks=recorder.tasks,
                                        changed=recorder.changed))
     return TeamProvisioned(team.team, len(team.hosts), recorder.tasks, recorder.changed,
                            seconds)
+
+
+def _bundle_roles(in_host: InHostRoles, plan: Plan, scenario: Scenario, team: TeamRange,
+                  document: dict[str, Any], store: EventStore, recorder: _TaskRecorder) -> None:
+    """The scenario bundle's roles, inside the hosts that list them, counted with the rest."""
+    try:
+        tasks, changed = run_in_hosts(
+            in_host, plan.exercise, scenario, team, document, store,
+            lambda line: recorder.on_progress(TaskProgress(team.team, line.host, line.task,
+                                                           line.status)))
+    except RuntimeFailureError as exc:
+        store.record(kinds.TeamProvisioningFailed(team=team.team, failures=(exc.message,)))
+        raise
+    recorder.tasks += tasks
+    recorder.changed += changed
 
 
 def _write_inventory(work_dir: Path, document: dict[str, Any]) -> Path:

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
+from orchestrator.bundle import ROLES, bundle_of
 from orchestrator.cli.common import OUTPUT_CHOICE, print_json
 from orchestrator.cli.output import console, line
-from orchestrator.bundle import ROLES, bundle_of
 from orchestrator.roles.catalog import RoleEntry, scenario_roles
 
 

@@ -19,6 +19,7 @@ from orchestrator.scenario.injects import Detection, Inject, Step, Success, Tact
 from orchestrator.scenario.types import (
     Bytes,
     DisplayText,
+    ImageSpec,
     Name,
     Seconds,
     Template,
@@ -170,7 +171,7 @@ class Host(Model):
 
     name: Name
     description: str = ""
-    image: Name = Field(default="host", description="an image under images/, e.g. host, web")
+    image: ImageSpec = "host"
     networks: tuple[Annotated[NetworkAttachment, BeforeValidator(_named)], ...] = Field(
         min_length=1
     )

@@ -22,7 +22,8 @@ from orchestrator.agents import AGENTS, agent_source
 
 PACKAGE = Path(orchestrator.__file__).parent
 # What a range host offers an agent beyond the standard library (the scorebot image).
-RANGE_HOST_EXTRAS = {"paramiko"}
+# paramiko: the scorebot installs it; ansible: the host image (and all FROM it) carries it.
+RANGE_HOST_EXTRAS = {"ansible", "paramiko"}
 
 
 def imported_modules(source: str) -> set[str]:

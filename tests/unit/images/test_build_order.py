@@ -13,8 +13,7 @@ import pytest
 
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
 from orchestrator.images.builder import content_hash
-from orchestrator.images.catalog import build_order, recipes
-from orchestrator.images.catalog import BASE_IMAGE, images_dir
+from orchestrator.images.catalog import BASE_IMAGE, build_order, images_dir, recipes
 
 
 def image(root: Path, name: str, parent: str, arg: str = "HOST") -> None:
