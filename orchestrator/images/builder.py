@@ -124,13 +124,18 @@ class ImageBuilder:
         return self._image_id(f"{REPOSITORY}/{BASE_IMAGE}:latest") != before
 
     def _image_id(self, reference: str) -> str | None:
-        try:
-            return str(self.api.inspect_image(reference)["Id"])
-        except Exception as exc:
-            if "no such image" in explain_api_error(exc).lower():
-                return None
-            raise RuntimeFailureError(f"cannot inspect image {reference}: "
-                                      f"{explain_api_error(exc)}") from None
+        return image_id(self.api, reference)
+
+
+def image_id(api: Any, reference: str) -> str | None:
+    """The id of image `reference` on the engine, None when it has no such image."""
+    try:
+        return str(api.inspect_image(reference)["Id"])
+    except Exception as exc:
+        if "no such image" in explain_api_error(exc).lower():
+            return None
+        raise RuntimeFailureError(f"cannot inspect image {reference}: "
+                                  f"{explain_api_error(exc)}") from None
 
 
 def image_status(api: Any, directory: Path | None = None) -> list[dict[str, str]]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.errors import InvalidInputError, RuntimeFailureError
+from orchestrator.images.builder import image_id
 from orchestrator.images.sources import ImageSource, reference_of
 from orchestrator.runtime.docker.client import explain_api_error
 
@@ -30,7 +31,7 @@ def ensure_foreign(api: Any, source: ImageSource, say: Callable[[str, str], None
 
 def _require(api: Any, source: ImageSource, say: Callable[[str, str], None]) -> None:
     reference = reference_of(source.repository)
-    if _image_id(api, reference) is None:
+    if image_id(api, reference) is None:
         raise InvalidInputError(
             f"image {reference} is not on this Docker engine",
             "rangectl pulls nothing (no registry is reachable from a range): load it with "
@@ -46,7 +47,7 @@ def _load_archive(api: Any, source: ImageSource, say: Callable[[str, str], None]
         for chunk in iter(lambda: archive.read(_CHUNK), b""):
             digest.update(chunk)
     tag = digest.hexdigest()[:12]
-    if _image_id(api, f"{source.repository}:{tag}") is None:
+    if image_id(api, f"{source.repository}:{tag}") is None:
         say(source.spec, f"loading {source.path.name}")
         with source.path.open("rb") as archive:
             try:
@@ -75,12 +76,3 @@ def _loaded_image(answers: list[Any], source: ImageSource) -> str:
             "save one image per file: docker save -o FILE IMAGE")
     return loaded[0]
 
-
-def _image_id(api: Any, reference: str) -> str | None:
-    try:
-        return str(api.inspect_image(reference)["Id"])
-    except Exception as exc:
-        if "no such image" in explain_api_error(exc).lower():
-            return None
-        raise RuntimeFailureError(f"cannot inspect image {reference}: "
-                                  f"{explain_api_error(exc)}") from None

@@ -16,6 +16,14 @@ def bundle_copy(tmp_path: Path) -> Path:
     return root / "scenario.yml"
 
 
+def with_image(tmp_path: Path, image: str) -> Path:
+    """A copy of the example whose substation names `image` instead of its own."""
+    scenario = bundle_copy(tmp_path)
+    text = scenario.read_text(encoding="utf-8").replace("image: substation", f"image: {image}")
+    scenario.write_text(text, encoding="utf-8")
+    return scenario
+
+
 def test_the_example_bundle_validates_with_its_own_roles_and_image(tmp_path: Path) -> None:
     result = rangectl("validate", str(bundle_copy(tmp_path)))
     assert result.returncode == 0, result.stderr
@@ -33,19 +41,13 @@ def test_a_link_out_of_the_bundle_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_foreign_image_takes_no_roles(tmp_path: Path) -> None:
-    scenario = bundle_copy(tmp_path)
-    text = scenario.read_text(encoding="utf-8").replace("image: substation", "image: nginx:1.25")
-    scenario.write_text(text, encoding="utf-8")
-    result = rangectl("validate", str(scenario))
+    result = rangectl("validate", str(with_image(tmp_path, "nginx:1.25")))
     assert result.returncode == 2
     assert "image 'nginx:1.25' was not built by rangectl, so it takes no roles" in result.stderr
 
 
 def test_an_unknown_image_names_where_it_looked(tmp_path: Path) -> None:
-    scenario = bundle_copy(tmp_path)
-    text = scenario.read_text(encoding="utf-8").replace("image: substation", "image: substaton")
-    scenario.write_text(text, encoding="utf-8")
-    result = rangectl("validate", str(scenario))
+    result = rangectl("validate", str(with_image(tmp_path, "substaton")))
     assert result.returncode == 2
     assert "unknown image 'substaton'" in result.stderr
     assert "did you mean 'substation'?" in result.stderr
