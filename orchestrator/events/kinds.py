@@ -18,9 +18,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.events.payload import Payload
-
-WHITE_CELL = "white-cell"  # `by` of everything the white cell asked for
-
+from orchestrator.events.reset_kinds import (  # re-exported: read from here
+    RESET_PREFIX as RESET_PREFIX,
+    HostResetFinished as HostResetFinished,
+    HostResetRefused as HostResetRefused,
+    HostResetStarted as HostResetStarted,
+    SnapshotTaken as SnapshotTaken,
+)
+from orchestrator.events.white_cell_kinds import (  # re-exported: read from here
+    CONTROL_PREFIX as CONTROL_PREFIX,
+    WHITE_CELL as WHITE_CELL,
+    ChecksVoided as ChecksVoided,
+    InjectRequested as InjectRequested,
+    InjectVoided as InjectVoided,
+    PauseRequested as PauseRequested,
+    PenaltyApplied as PenaltyApplied,
+    ReportVoided as ReportVoided,
+    RequestRefused as RequestRefused,
+    ResetRequested as ResetRequested,
+    ResumeRequested as ResumeRequested,
+    Ruling as Ruling,
+    StopRequested as StopRequested,
+)
 
 # --- the clock --------------------------------------------------------------------
 
@@ -161,6 +180,12 @@ class TraineeLoginRefused(_BastionLogin, kind="trainee.login_refused",
     reason: str
 
 
+class TraineeBrowserLogin(_BastionLogin, kind="trainee.browser_login",
+                          when="a browser terminal opened a shell on `host` (`rangectl serve`)"):
+    """`source` and `port` are the browser's; the shell's own SSH login through the
+    bastion is also in sshd's log, from the controller."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class BastionLogRead(Payload, kind="bastion.log_read",
                      when="the bastion's sshd log was read up to `until` (the cursor)"):
@@ -270,64 +295,5 @@ class UpStepFailed(Payload, kind="up.step_failed",
     error: str
 
 
-# --- the white cell ---------------------------------------------------------------
-
-@dataclass(frozen=True, kw_only=True)
-class _WhiteCell(Payload):
-    by: str = WHITE_CELL
-
-
-class PauseRequested(_WhiteCell, kind="control.pause", when="`rangectl pause`"): ...
-
-
-class ResumeRequested(_WhiteCell, kind="control.resume", when="`rangectl resume`"): ...
-
-
-class StopRequested(_WhiteCell, kind="control.stop", when="`rangectl stop`"): ...
-
-
-@dataclass(frozen=True, kw_only=True)
-class InjectRequested(_WhiteCell, kind="control.inject", when="`rangectl inject`"):
-    team: str
-    inject: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class RequestRefused(Payload, kind="control.refused", when="the engine could not do it"):
-    reason: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class Ruling(_WhiteCell):
-    """A white-cell ruling after the fact: always with a reason."""
-
-    team: str | None  # None: every team
-    reason: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class InjectVoided(Ruling, kind="void.inject", when="`rangectl void inject`"):
-    inject: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReportVoided(Ruling, kind="void.report", when="`rangectl void report`"):
-    id: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChecksVoided(Ruling, kind="void.checks", when="`rangectl void checks`"):
-    start: float
-    end: float
-    check: str | None  # HOST/SERVICE; None: every check
-
-
-@dataclass(frozen=True, kw_only=True)
-class PenaltyApplied(Ruling, kind="penalty.applied", when="`rangectl penalize`"):
-    rule: str
-    t: float
-
-
-CONTROL_PREFIX = "control."  # the white cell's requests, and the engine's refusals
 INCIDENT_PREFIX = "incident."
 TRAINEE_PREFIX = "trainee."

@@ -16,8 +16,7 @@ import jinja2.sandbox
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
 
 from orchestrator.errors import unprintable
-from orchestrator.scenario.template_policy import HINT as TEMPLATE_HINT
-from orchestrator.scenario.template_policy import template_violations
+from orchestrator.scenario.template_policy import HINT as TEMPLATE_HINT, template_violations
 
 _DURATION_PART = re.compile(r"(\d+)(h|m|s)")
 _DURATION = re.compile(r"^(?:\d+h)?(?:\d+m)?(?:\d+s)?$")
