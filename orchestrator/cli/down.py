@@ -1,4 +1,4 @@
-"""`rangectl down`: remove an exercise's containers, networks and volumes."""
+"""`rangectl down`: remove an exercise's containers, networks, volumes and snapshots."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def down_command(exercise: str | None, purge: bool, max_workers: int) -> None:
     kept = "" if purge or not state.exists() else f"; its data stays in {state.directory}"
     stderr.print(line((f"exercise {exercise_id} is down", "green"),
                       f": removed {report.containers} containers, {report.networks} networks, "
-                      f"{report.volumes} volumes{kept}"))
+                      f"{report.volumes} volumes"
+                      f"{f', {report.snapshots} snapshots' if report.snapshots else ''}{kept}"))
     if report.detached:
         stderr.print(line(("note", "yellow"), ": disconnected containers that are not part of "
                           f"the exercise from its networks: {', '.join(report.detached)}"))

@@ -49,6 +49,8 @@ class TeardownReport:
     volumes: int
     detached: tuple[str, ...] = ()
     """Containers outside the exercise that were still attached to its networks."""
+    snapshots: int = 0
+    """Snapshot images of the exercise's hosts (`rangectl snapshot`)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,19 @@ class RangeBackend(Protocol):
     def exec(self, exercise: str, team: str, host: str, command: Sequence[str],
              timeout: float = 60) -> ExecResult:
         """Run a command on a host of a range, through the engine (never a range network)."""
+        ...
+
+    def reset_host(self, plan: Plan, team: str, host: str, snapshot: str | None = None) -> None:
+        """Recreate one host's container from its image (or a snapshot of it) with the same
+        labels, addresses, limits, routes and SSH host keys; nothing else of the range."""
+        ...
+
+    def snapshot_host(self, exercise: str, team: str, host: str, name: str) -> str:
+        """Save the host's file system as snapshot `name` on its engine; its reference."""
+        ...
+
+    def snapshots(self, exercise: str, team: str, host: str) -> list[str]:
+        """The names of the snapshots taken of a host in this exercise."""
         ...
 
     def put_archive(self, exercise: str, team: str, host: str, path: str, data: bytes) -> None:

@@ -47,6 +47,13 @@ from orchestrator.runtime.docker.exec_output import (
 )
 from orchestrator.runtime.docker.firewall import ensure_isolation_rules
 from orchestrator.runtime.docker.networks import ensure_network, remove_network
+from orchestrator.runtime.docker.replace import (
+    commit_snapshot,
+    find_container,
+    remove_snapshots,
+    replace_container,
+    snapshot_images,
+)
 from orchestrator.runtime.docker.session import DockerSession
 from orchestrator.runtime.events import Action, EventSink, HostChanged, NetworkChanged
 from orchestrator.runtime.parallel import run_parallel
@@ -149,14 +156,39 @@ class DockerBackend:
             return [name for name in detached if name not in own]
 
         detached = run_parallel(drop_network, networks, max_workers)
-        volumes = 0
+        volumes = snapshots = 0
         for api in self._engines():
             for volume in (api.volumes(filters=exercise_filter(exercise)) or {}).get(
                     "Volumes") or []:
                 api.remove_volume(volume["Name"], force=True)
                 volumes += 1
+            snapshots += remove_snapshots(api, exercise)
         return TeardownReport(len(containers), len(networks), volumes,
-                              tuple(sorted({name for names in detached for name in names})))
+                              tuple(sorted({name for names in detached for name in names})),
+                              snapshots)
+
+    def reset_host(self, plan: Plan, team: str, host: str, snapshot: str | None = None) -> None:
+        api = self._team_api(plan.exercise, team)
+        planned_team = plan.team(team)
+        planned = planned_team.host(host)
+        found = find_container(api, plan.exercise, team, host)
+        image = planned.image
+        if snapshot is not None:
+            taken = snapshot_images(api, plan.exercise, team, host)
+            if snapshot not in taken:
+                raise RuntimeFailureError(f"team '{team}', host '{host}' has no snapshot "
+                                          f"'{snapshot}'", f"list them: rangectl snapshot "
+                                                           f"{team} {host} --list")
+            image = taken[snapshot]  # by id: a tag is only a name anyone could move
+        replace_container(api, planned_team, planned, image, found)
+
+    def snapshot_host(self, exercise: str, team: str, host: str, name: str) -> str:
+        api = self._team_api(exercise, team)
+        return commit_snapshot(api, find_container(api, exercise, team, host), exercise, team,
+                               host, name)
+
+    def snapshots(self, exercise: str, team: str, host: str) -> list[str]:
+        return list(snapshot_images(self._team_api(exercise, team), exercise, team, host))
 
     def exercises(self) -> Mapping[str, Sequence[str]]:
         found: dict[str, set[str]] = {}

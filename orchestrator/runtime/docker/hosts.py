@@ -56,12 +56,12 @@ def ensure_host(
         if found["Labels"].get(CONFIG_LABEL) == wanted and _attached_as_planned(found, team, host):
             if found["State"] == "running":
                 return "unchanged"
-            _start(api, team, host, found["Id"])
+            start_container(api, team, host, found["Id"])
             return "started"
-        _remove(api, team, host, found["Id"])
+        remove_container(api, team, host, found["Id"])
         action = "recreated"
-    container_id = _create(api, team, host, {**labels, CONFIG_LABEL: wanted}, published)
-    _start(api, team, host, container_id)
+    container_id = create_container(api, team, host, {**labels, CONFIG_LABEL: wanted}, published)
+    start_container(api, team, host, container_id)
     return action
 
 
@@ -73,7 +73,7 @@ def _attached_as_planned(found: dict[str, Any], team: TeamRange, host: PlannedHo
     return attached == wanted
 
 
-def _create(
+def create_container(
     api: Any, team: TeamRange, host: PlannedHost, labels: dict[str, str],
     published: PublishedPort | None,
 ) -> str:
@@ -109,25 +109,26 @@ def _create(
             api.connect_container_to_network(created["Id"], networks[name],
                                              ipv4_address=address, aliases=aliases)
     except Exception as exc:
-        raise _failure(team, host, "cannot create the container", exc) from None
+        raise host_failure(team, host, "cannot create the container", exc) from None
     return str(created["Id"])
 
 
-def _start(api: Any, team: TeamRange, host: PlannedHost, container_id: str) -> None:
+def start_container(api: Any, team: TeamRange, host: PlannedHost, container_id: str) -> None:
     try:
         api.start(container_id)
     except Exception as exc:
-        raise _failure(team, host, "cannot start the container", exc) from None
+        raise host_failure(team, host, "cannot start the container", exc) from None
 
 
-def _remove(api: Any, team: TeamRange, host: PlannedHost, container_id: str) -> None:
+def remove_container(api: Any, team: TeamRange, host: PlannedHost, container_id: str) -> None:
     try:
         api.remove_container(container_id, force=True, v=True)
     except Exception as exc:
-        raise _failure(team, host, "cannot remove the old container", exc) from None
+        raise host_failure(team, host, "cannot remove the old container", exc) from None
 
 
-def _failure(team: TeamRange, host: PlannedHost, what: str, exc: Exception) -> RuntimeFailureError:
+def host_failure(team: TeamRange, host: PlannedHost, what: str,
+                 exc: Exception) -> RuntimeFailureError:
     message = explain_api_error(exc)
     hint = None
     if "No such image" in message:
@@ -153,7 +154,7 @@ def apply_routes(api: Any, team: TeamRange, host: PlannedHost) -> None:
         output = api.exec_start(created["Id"]).decode(errors="replace").strip()
         exit_code = api.exec_inspect(created["Id"])["ExitCode"]
     except Exception as exc:
-        raise _failure(team, host, "cannot set its routes", exc) from None
+        raise host_failure(team, host, "cannot set its routes", exc) from None
     if exit_code != 0:
         raise RuntimeFailureError(
             f"team '{team.team}', host '{host.name}': cannot set its routes: {output}")
