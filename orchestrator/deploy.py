@@ -8,6 +8,7 @@ engine, so an `up` interrupted at any point leaves a record that `status` and
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -218,6 +219,7 @@ def _plan_and_record(run: UpRun) -> None:
         scenario_path=str(run.loaded.path.resolve()),
         teams=tuple(team.team for team in plan.teams), bind_address=options.bind_address,
         bastion_ports=bastion_ports(plan, run.previous, options.bind_address),
+        scenario_digest=scenario_digest(run.loaded),
     )
     run.state.save_record(run.record)
     run.state.save_plan(plan)
@@ -242,15 +244,15 @@ def _provision(run: UpRun) -> None:
                                 team_access(run.state, run.loaded, plan), store,
                                 run.state.directory / "ansible", run.watchers.tasks,
                                 {team.team: run.backend.engine_url(plan.exercise, team.team)
-                                 for team in plan.teams}, in_host=_in_host_roles(run))
+                                 for team in plan.teams},
+                                in_host=in_host_roles(run.backend, run.loaded))
 
 
-def _in_host_roles(run: UpRun) -> InHostRoles | None:
+def in_host_roles(backend: RangeBackend, loaded: LoadedScenario) -> InHostRoles | None:
     """The bundle's roles the scenario's hosts name, to run inside those hosts."""
-    bundle = run.loaded.bundle
-    catalog = scenario_roles(bundle.part(ROLES))
+    catalog = scenario_roles(loaded.bundle.part(ROLES))
     bundled = frozenset(name for name, entry in catalog.entries.items() if entry.bundled)
-    return InHostRoles(run.backend, bundle, bundled) if bundled else None
+    return InHostRoles(backend, loaded.bundle, bundled) if bundled else None
 
 
 def _gate(run: UpRun) -> None:
@@ -300,6 +302,12 @@ def team_access(state: ExerciseState, loaded: LoadedScenario,
         "public_key": ensure_team_key(state, plan.exercise, team.team).public_key,
         "password": passwords.get(team.team, ""),
     } for team in plan.teams}
+
+
+def scenario_digest(loaded: LoadedScenario) -> str:
+    """What a later command checks the scenario file against: a reset configures a
+    host from the file, and must not from one edited since `up`."""
+    return hashlib.sha256(loaded.scenario.model_dump_json().encode()).hexdigest()
 
 
 def resolve_exercise(backend: RangeBackend | None, given: str | None) -> str:

@@ -89,6 +89,24 @@ def provision(scenario: Scenario, plan: Plan, secrets: dict[str, dict[str, str]]
     return [f.result() for f in futures]
 
 
+def provision_host(scenario: Scenario, plan: Plan, team: str, host: str,
+                   secrets: dict[str, dict[str, str]], access: dict[str, dict[str, Any]],
+                   store: EventStore, work_dir: Path, on_progress: ProgressSink, engine: str,
+                   in_host: InHostRoles | None = None) -> TeamProvisioned:
+    """Run the site playbook on one host of one team (a host put back by a reset), in
+    `work_dir` (its own: never a folder a team's `up` uses).
+
+    The inventory is the whole team's, as at `up`, so the host gets the same
+    variables; Ansible is limited to the one host, and no team-level event is
+    recorded (the team was provisioned; one of its hosts is again)."""
+    planned = plan.team(team)
+    only = planned.host(host)
+    return _provision_team(scenario, plan, planned, secrets.get(team, {}),
+                           access.get(team, {"users": [], "public_key": ""}), store,
+                           work_dir, on_progress, engine, 10, in_host,
+                           only=only.container_name)
+
+
 class _TaskRecorder:
     """ansible-runner's event handler for one team: each task result on one of the
     team's hosts becomes an event and a progress line; failures are kept to name."""
@@ -124,14 +142,16 @@ class _TaskRecorder:
 def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: dict[str, str],
                     access: dict[str, Any], store: EventStore, work_dir: Path,
                     on_progress: ProgressSink, engine: str, forks: int,
-                    in_host: InHostRoles | None) -> TeamProvisioned:
+                    in_host: InHostRoles | None, only: str | None = None) -> TeamProvisioned:
+    """`only`: the container name of the one host to configure (None: all of them)."""
     recorder = _TaskRecorder(team.team, {host.container_name: host.name for host in team.hosts},
                              store, on_progress)
     work_dir.mkdir(parents=True, exist_ok=True)
     document = inventory(scenario, plan, team, secrets, access, _connection(),
                          in_host.bundled if in_host else frozenset())
     hosts_file = _write_inventory(work_dir, document)
-    store.record(kinds.TeamProvisioningStarted(team=team.team))
+    if only is None:
+        store.record(kinds.TeamProvisioningStarted(team=team.team))
     # ansible-runner would keep the first run's environment in env/envvars and let that
     # file win over every later run's (an engine moved to another node, Mitogen off):
     # the environment is this run's, never a file's.
@@ -148,21 +168,34 @@ def _provision_team(scenario: Scenario, plan: Plan, team: TeamRange, secrets: di
         ident=hashlib.sha256(plan.exercise.encode()).hexdigest()[:8],
         rotate_artifacts=1,
         suppress_env_files=True,
+        **({"limit": only} if only is not None else {}),
     )
     seconds = float(getattr(runner, "elapsed", 0) or 0)
-    failures = recorder.failures
-    if failures or runner.status != "successful":
-        store.record(kinds.TeamProvisioningFailed(team=team.team, failures=tuple(failures)))
-        raise RuntimeFailureError(
-            failures[0] if failures else f"team '{team.team}': Ansible ended {runner.status} "
-                                         f"(rc {runner.rc}); see {work_dir}",
-            "fix the cause and run `rangectl up` again; `rangectl down` removes the range")
+    if recorder.failures or runner.status != "successful":
+        _failed(team.team, runner, recorder.failures, work_dir, store, one_host=only is not None)
     if in_host is not None and in_host.bundled:
-        _bundle_roles(in_host, plan, scenario, team, document, store, recorder)
+        hosts = tuple(h for h in team.hosts if only is None or h.container_name == only)
+        _bundle_roles(in_host, plan, scenario, team.model_copy(update={"hosts": hosts}),
+                      document, store, recorder)
+    if only is not None:
+        return TeamProvisioned(team.team, 1, recorder.tasks, recorder.changed, seconds)
     store.record(kinds.TeamProvisioned(team=team.team, tasks=recorder.tasks,
                                        changed=recorder.changed))
     return TeamProvisioned(team.team, len(team.hosts), recorder.tasks, recorder.changed,
                            seconds)
+
+
+def _failed(team: str, runner: Any, failures: list[str], work_dir: Path, store: EventStore,
+            one_host: bool) -> None:
+    """Raise the first failure (recorded as the team's, unless one host was configured)."""
+    message = failures[0] if failures else (f"team '{team}': Ansible ended {runner.status} "
+                                            f"(rc {runner.rc}); see {work_dir}")
+    if one_host:
+        raise RuntimeFailureError(message, "look at the host (rangectl status) and reset it "
+                                           "again")
+    store.record(kinds.TeamProvisioningFailed(team=team, failures=tuple(failures)))
+    raise RuntimeFailureError(message, "fix the cause and run `rangectl up` again; "
+                                       "`rangectl down` removes the range")
 
 
 def _bundle_roles(in_host: InHostRoles, plan: Plan, scenario: Scenario, team: TeamRange,

@@ -74,6 +74,7 @@ class ExerciseRecord:
     teams: tuple[str, ...]
     bind_address: str = "127.0.0.1"
     bastion_ports: dict[str, int] = field(default_factory=dict)
+    scenario_digest: str = ""  # of the scenario as `up` read it ("" in older records)
 
     def to_json(self) -> str:
         data = asdict(self)

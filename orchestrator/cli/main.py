@@ -21,6 +21,7 @@ from orchestrator.cli.images import images_group
 from orchestrator.cli.logins import logins_command
 from orchestrator.cli.plan import plan_command
 from orchestrator.cli.report import report_command
+from orchestrator.cli.reset import reset_command, snapshot_command
 from orchestrator.cli.roles import roles_command
 from orchestrator.cli.rulings import penalize_command, void_group
 from orchestrator.cli.run import run_command
@@ -67,7 +68,8 @@ cli.add_command(access_command)
 cli.add_command(connect_command)
 cli.add_command(logins_command)
 cli.add_command(run_command)
-for command in (pause_command, resume_command, stop_command, inject_command):
+for command in (pause_command, resume_command, stop_command, inject_command, reset_command,
+                snapshot_command):
     cli.add_command(command)
 for command in (score_command, serve_command, report_command, void_group, penalize_command):
     cli.add_command(command)

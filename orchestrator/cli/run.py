@@ -14,6 +14,7 @@ from orchestrator.baseline import wait_until_ready
 from orchestrator.cli.common import EXERCISE_OPTION
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import cells, console, line
+from orchestrator.cli.reset import exercise_resets
 from orchestrator.deploy import resolve_exercise
 from orchestrator.errors import InvalidInputError
 from orchestrator.events.store import EventStore
@@ -71,7 +72,9 @@ def _run(backend: RangeBackend, state: ExerciseState, plan: Plan,
         stop = threading.Event()
         previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
         engine = ExerciseEngine(backend, plan, secrets, store,
-                                SystemClock(speed, start=progress.time))
+                                SystemClock(speed, start=progress.time),
+                                resets=lambda clock: exercise_resets(backend, state, plan,
+                                                                     store, clock.now))
         with Live(_view(plan, engine.status), console=console(stderr=True),
                   refresh_per_second=4) as live:
             engine.on_update = lambda status: live.update(_view(plan, status))

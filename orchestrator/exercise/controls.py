@@ -1,4 +1,4 @@
-"""The white cell's hold on a running exercise: pause, resume, stop, fire by hand.
+"""The white cell's hold on a running exercise: pause, resume, stop, fire by hand, reset.
 
 Requests arrive as events (`rangectl pause` and the others append them to the
 store; no socket, no signal), so a request made from another terminal, or by
@@ -18,23 +18,28 @@ from orchestrator.events.kinds import (
     ClockResumed,
     InjectRequested,
     PauseRequested,
+    RequestRefused,
+    ResetRequested,
     ResumeRequested,
     StopRequested,
 )
-from orchestrator.events.store import EventStore
+from orchestrator.events.store import Event, EventStore
 from orchestrator.exercise.clock import Clock
 
 ManualInject = Callable[[str, str], None]  # (inject, team): fire it now
+ManualReset = Callable[[Event], None]  # a `control.reset` request: do it
 
 
 class WhiteCellControls:
     """Acts on the white cell's requests while the engine waits for its next moment."""
 
     def __init__(self, store: EventStore, clock: Clock, fire_by_hand: ManualInject,
-                 since: int, interval: float = 1.0) -> None:
+                 since: int, interval: float = 1.0,
+                 reset_by_hand: ManualReset | None = None) -> None:
         self.store = store
         self.clock = clock
         self.fire_by_hand = fire_by_hand
+        self.reset_by_hand = reset_by_hand
         self.seq = since  # the last request acted on
         self.interval = interval  # real seconds between looks at the store
         self.paused = False
@@ -65,7 +70,7 @@ class WhiteCellControls:
             on_look()
 
     def read(self, stop: threading.Event) -> None:
-        """Pause, resume, stop and manual injects asked for since the last look."""
+        """Pause, resume, stop, manual injects and resets asked for since the last look."""
         for event in list(self.store.read(CONTROL_PREFIX, since=self.seq)):
             self.seq = event.seq
             if event.kind == PauseRequested.kind and not self.paused:
@@ -81,3 +86,9 @@ class WhiteCellControls:
                 stop.set()
             elif event.kind == InjectRequested.kind:
                 self.fire_by_hand(str(event.data["inject"]), event.team or "")
+            elif event.kind == ResetRequested.kind:
+                if self.reset_by_hand is None:
+                    self.store.record(RequestRefused(
+                        reason="this engine cannot reset hosts (it has no scenario)"))
+                else:
+                    self.reset_by_hand(event)

@@ -29,9 +29,11 @@ from orchestrator.exercise.controls import WhiteCellControls
 from orchestrator.exercise.firing import InjectFiring
 from orchestrator.exercise.injects import InjectResult
 from orchestrator.exercise.progress import Progress, read_progress
+from orchestrator.exercise.reset_queue import ResetQueue
 from orchestrator.exercise.ticks import TickRunner
 from orchestrator.exercise.timeline import Moment, Timeline
 from orchestrator.plan.model import Plan
+from orchestrator.reset import HostResets
 from orchestrator.runtime.backend import RangeBackend
 
 
@@ -52,7 +54,10 @@ class ExerciseEngine:
 
     def __init__(self, backend: RangeBackend, plan: Plan, secrets: dict[str, dict[str, str]],
                  store: EventStore, clock: Clock,
-                 on_update: Callable[[EngineStatus], None] = lambda _status: None) -> None:
+                 on_update: Callable[[EngineStatus], None] = lambda _status: None,
+                 resets: Callable[[Clock], HostResets] | None = None) -> None:
+        """`resets` makes the exercise's HostResets on the engine's clock; without it a
+        `rangectl reset` asked of this engine is refused."""
         self.plan = plan
         self.store = store
         self.clock = clock
@@ -61,7 +66,10 @@ class ExerciseEngine:
         self.pool = ThreadPoolExecutor(max_workers=max(4, 2 * len(plan.teams)))
         self.ticks = TickRunner(backend, plan, secrets, store, self.pool)
         self.firing = InjectFiring(backend, plan, secrets, store, clock, self.pool, set())
-        self.controls = WhiteCellControls(store, clock, self.firing.fire_by_hand, since=0)
+        self.resets = ResetQueue(resets(clock)) if resets is not None else None
+        self.controls = WhiteCellControls(
+            store, clock, self.firing.fire_by_hand, since=0,
+            reset_by_hand=self.resets.ask if self.resets is not None else None)
 
     def run(self, stop: threading.Event) -> bool:
         """Run to the end (True) or until `stop` is set (False); resumable either way."""
@@ -79,6 +87,8 @@ class ExerciseEngine:
                 break
             self._act(moment)
         self.firing.collect(wait=True, on_outcome=self._outcome)
+        if self.resets is not None:
+            self.resets.close()
         self.ticks.close()
         self.pool.shutdown(wait=True)
         if finished or self.controls.stopped:
@@ -91,6 +101,8 @@ class ExerciseEngine:
         progress = read_progress(self.store.read())
         self.controls.seq = progress.last_control  # requests made while no engine ran: void
         self.firing.fired.update(progress.fired)
+        if self.resets is not None:
+            self.resets.resets.close_interrupted()
         for team, inject in progress.interrupted:
             self.store.record(InjectInterrupted(
                 team=team, inject=inject,
