@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from orchestrator.agents import agent_source
 from orchestrator.errors import RuntimeFailureError, unprintable
 from orchestrator.events.kinds import INCIDENT_PREFIX, IncidentRejected, IncidentReported
+from orchestrator.events.payload import Payload
 from orchestrator.events.store import EventStore
 from orchestrator.labels import BASTION
 from orchestrator.runtime.backend import RangeBackend
@@ -116,34 +118,48 @@ def known_files(store: EventStore, team: str) -> set[str]:
     return known
 
 
-class IncidentCollector:
-    """One team's bastion spool, read each tick; every file recorded exactly once."""
+Judge = Callable[[SpoolEntry, str, float], Payload]  # (entry, team, t): the event it becomes
 
-    def __init__(self, backend: RangeBackend, exercise: str, team: str,
-                 store: EventStore) -> None:
+
+class SpoolCollector:
+    """One spool of one team's bastion, read each tick; every file recorded exactly once.
+
+    `judge` turns each new file into the event recorded for it; `known` are the
+    files already recorded (read from the store at start, so a resumed run never
+    records one twice); `paths` the spool and its archive, as made in the image."""
+
+    def __init__(self, backend: RangeBackend, exercise: str, team: str, store: EventStore,
+                 judge: Judge, known: set[str], paths: tuple[str, str] | None = None) -> None:
         self.team = team
         self.store = store
-        self.known = known_files(store, team)
+        self.judge = judge
+        self.known = known
         self.archive: list[str] = []  # recorded, still in the spool
-        reader = ["python3", "-I", "-c", agent_source("spool_reader")]
+        reader = ["python3", "-I", "-c", agent_source("spool_reader"), *(paths or ())]
         self.process = HostProcess(backend, exercise, team, BASTION, reader, user=SPOOL_USER,
                                    warm_up=json.dumps({"archive": []}))  # reads, moves nothing
 
-    def collect(self, t: float) -> int:
-        """Record the team's new files, as reports or rejections; return how many reports."""
+    def collect(self, t: float) -> list[Payload]:
+        """Record the team's new files; return the events they became."""
         answer = self.process.request(json.dumps({"archive": self.archive}), timeout=15)
         try:
             entries = spool_entries(answer, f"team '{self.team}', bastion")
         except RuntimeFailureError:
             self.process.close()  # started afresh at the next tick; the spool keeps them
             raise
-        reported = 0
+        recorded = []
         for entry in entries:
             if entry.file in self.known:
                 continue
-            event = judge(entry, self.team, t)
+            event = self.judge(entry, self.team, t)
             self.store.record(event)
             self.known.add(entry.file)
-            reported += isinstance(event, IncidentReported)
+            recorded.append(event)
         self.archive = [entry.file for entry in entries]
-        return reported
+        return recorded
+
+
+def incident_collector(backend: RangeBackend, exercise: str, team: str,
+                       store: EventStore) -> SpoolCollector:
+    """The collector of a team's incident reports (the spool reader's default paths)."""
+    return SpoolCollector(backend, exercise, team, store, judge, known_files(store, team))

@@ -1,10 +1,11 @@
 """One tick: every team's checks from its scorebot, at once, each result an event.
 
-Each scorebot's check runner and each bastion's incident collector is a
+Each scorebot's check runner and each bastion's two spool collectors is a
 process that stays open for the whole run (orchestrator/runtime/host_process.py):
 started once, with the clock held, it answers each tick in one round trip,
 which is what lets 24 teams' checks fit in a tick. Incident reports are
-collected in the same tick, beside the checks; bastion logins are read
+collected in the same tick, beside the checks, as are the trainees' reset
+requests (the engine acts on them as on the white cell's); bastion logins are read
 between ticks (recorded, never scored), so reading them never makes a tick late.
 """
 
@@ -19,7 +20,8 @@ from orchestrator.access.logins import collect_logins
 from orchestrator.events.kinds import CheckCompleted, TickCompleted
 from orchestrator.events.store import EventStore
 from orchestrator.exercise.clock import Clock
-from orchestrator.exercise.incidents import IncidentCollector
+from orchestrator.exercise.incidents import incident_collector
+from orchestrator.exercise.reset_requests import request_collector
 from orchestrator.plan.model import Plan, TeamRange
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.runtime.host_process import HostProcess
@@ -39,7 +41,8 @@ class TickRunner:
         self.pool = pool  # the engine's, for opening and closing and for logins
         self.scorebots = [Scorebot(backend, plan.exercise, team, secrets.get(team.team, {}))
                           for team in plan.teams]
-        self.collectors = [IncidentCollector(backend, plan.exercise, team.team, store)
+        self.collectors = [collector(backend, plan.exercise, team.team, store)
+                           for collector in (incident_collector, request_collector)
                            for team in plan.teams]
         self.logins: Future[int] | None = None
 
@@ -73,8 +76,9 @@ class TickRunner:
         each team's counts of results."""
         started = time.monotonic()
         teams = range(len(self.plan.teams))
-        with ThreadPoolExecutor(max_workers=2 * len(self.plan.teams)) as pool:
-            reports = pool.map(lambda index: self._incidents(index, t), teams)
+        with ThreadPoolExecutor(max_workers=len(self.collectors) + len(teams)) as pool:
+            reports = pool.map(lambda index: self._collect(index, t),
+                               range(len(self.collectors)))
             results = list(pool.map(self._checks, teams))
             list(reports)
         counts: dict[str, CheckCounts] = {}
@@ -97,11 +101,11 @@ class TickRunner:
         except Exception as exc:  # the scorebot failed: every check is in error
             return _all_in_error(self.plan.teams[index], str(exc)[:200])
 
-    def _incidents(self, index: int, t: float) -> int:
-        """The team's new incident reports, as events."""
+    def _collect(self, index: int, t: float) -> int:
+        """A team's new incident reports or reset requests, as events."""
         try:
-            return self.collectors[index].collect(t)
-        except Exception:  # a bastion that does not answer: its reports wait in its spool
+            return len(self.collectors[index].collect(t))
+        except Exception:  # a bastion that does not answer: its files wait in its spool
             return 0
 
     def read_logins(self, wait: bool) -> None:

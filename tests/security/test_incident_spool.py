@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.events.kinds import IncidentReported
 from orchestrator.events.store import EventStore
-from orchestrator.exercise.incidents import IncidentCollector
+from orchestrator.exercise.incidents import incident_collector
 from orchestrator.runtime.docker.backend import DockerBackend
 from tests.conftest import SCENARIOS
 from tests.e2e.cli import rangectl
@@ -106,9 +107,10 @@ def test_the_reader_refuses_hostile_files_and_the_engine_records_why(tmp_path: P
     (incidents / "zz-good.json").write_text(GOOD, encoding="utf-8")
     store = EventStore(tmp_path / "events.db")
     backend = LocalSpool(tmp_path)
-    collector = IncidentCollector(backend, "x", "tallinn", store)  # type: ignore[arg-type]
-    assert collector.collect(10.0) == 2  # private.json (readable by root) and zz-good.json
-    assert collector.collect(20.0) == 0  # archived, not recorded twice
+    collector = incident_collector(backend, "x", "tallinn", store)  # type: ignore[arg-type]
+    first = collector.collect(10.0)  # private.json (readable by root) and zz-good.json
+    assert sum(isinstance(event, IncidentReported) for event in first) == 2
+    assert collector.collect(20.0) == []  # archived, not recorded twice
     collector.process.close()
     assert backend.users == ["rangectl-spool"]
     rejected = {e.data["file"]: e.data["reason"] for e in store.read("incident.rejected")}

@@ -252,10 +252,10 @@ def test_one_session_per_host_for_the_whole_run_and_a_broken_one_is_restarted(
     assert run(plan, store, SimulatedClock(), threading.Event(), backend)
     results = Counter(e.data["result"] for e in store.read("check.completed"))
     assert results == {"ok": 2 * 2 * (plan.duration // plan.tick + 1)}
-    # A session per scorebot and bastion, plus one restart for each scorebot that broke:
-    # never one per tick.
+    # A session per scorebot and two per bastion (incident reports, reset requests), plus
+    # one restart for each scorebot that broke: never one per tick.
     assert Counter(backend.sessions) == {("ottawa", "scorebot"): 2, ("tallinn", "scorebot"): 2,
-                                         ("ottawa", "bastion"): 1, ("tallinn", "bastion"): 1}
+                                         ("ottawa", "bastion"): 2, ("tallinn", "bastion"): 2}
 
 
 class RecordingRange(HealthyRange):
@@ -289,10 +289,12 @@ def test_every_session_has_answered_a_no_op_before_the_clock_starts(tmp_path: Pa
     for team in ("ottawa", "tallinn"):
         no_ops: dict[str, dict[str, list[str]]] = {"scorebot": {"checks": []},
                                                      "bastion": {"archive": []}}
+        sessions = {"scorebot": 1, "bastion": 2}  # a bastion's: reports, reset requests
         for host, no_op in no_ops.items():
             sent = [(t, json.loads(line)) for who, where, t, line in backend.lines
                     if (who, where) == (team, host)]
-            assert sent[0] == (0.0, no_op)
-            assert len(sent) == 1 + plan.duration // plan.tick + 1  # then one per tick
+            assert sent[:sessions[host]] == [(0.0, no_op)] * sessions[host]
+            # then one per tick and session
+            assert len(sent) == sessions[host] * (1 + plan.duration // plan.tick + 1)
     checks = Counter((e.team, e.data["tick"]) for e in store.read("check.completed"))
     assert set(checks.values()) == {2}
