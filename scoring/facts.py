@@ -20,6 +20,10 @@ from typing import Any, Protocol
 from orchestrator.events.kinds import (
     CheckCompleted,
     ChecksVoided,
+    ExerciseFinished,
+    ExerciseStarted,
+    HostResetFinished,
+    HostResetStarted,
     IncidentRejected,
     IncidentReported,
     InjectCompleted,
@@ -152,6 +156,26 @@ class ManualPenalty:
 
 
 @dataclass(frozen=True)
+class HostReset:
+    """A host put back mid-exercise (`rangectl reset`, or a trainee's `reset`): when,
+    by whom and why; how long it took and whether it worked, once it ended."""
+
+    team: str
+    host: str
+    t: float
+    by: str
+    reason: str
+    to: str | None
+    seq: int
+    time: str
+    seconds: float | None = None  # None: it had not ended when the events were read
+    ok: bool | None = None
+    error: str = ""
+    finished_seq: int | None = None
+    on_the_clock: bool = True  # False: before the exercise started, or after it finished
+
+
+@dataclass(frozen=True)
 class Facts:
     checks: tuple[CheckFact, ...] = ()
     injects: tuple[InjectFact, ...] = ()
@@ -162,6 +186,7 @@ class Facts:
     repeats: tuple[InjectFact, ...] = field(default=())  # later firings, not scored
     rejected: tuple[RejectedReport, ...] = ()
     report_voids: tuple[ReportVoid, ...] = ()
+    resets: tuple[HostReset, ...] = ()
 
     def check_void(self, fact: CheckFact) -> str:
         """Why the white cell voided this check result ("" if it counts)."""
@@ -192,6 +217,8 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
     penalties: list[ManualPenalty] = []
     rejected: list[RejectedReport] = []
     report_voids: list[ReportVoid] = []
+    resets: list[HostReset] = []
+    clock = [False, False]  # started, finished: so far, in event order
     for event in sorted(events, key=lambda e: e.seq):
         data, team = event.data, event.team or ""
         if event.kind == CheckCompleted.kind:
@@ -213,13 +240,37 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
         elif event.kind == PenaltyApplied.kind:
             penalties.append(ManualPenalty(team, str(data["rule"]), str(data.get("reason", "")),
                                            float(data.get("t", 0.0)), event.seq, event.time))
+        elif event.kind in (HostResetStarted.kind, HostResetFinished.kind):
+            _read_reset(event, team, resets, clock[0] and not clock[1])
+        elif event.kind == ExerciseStarted.kind:
+            clock[0] = True
+        elif event.kind == ExerciseFinished.kind:
+            clock[1] = True
     return Facts(
         checks=tuple(sorted(checks.values(), key=lambda c: (c.team, c.check, c.tick))),
         injects=tuple(sorted(firings.values(), key=lambda i: (i.team, i.t, i.inject))),
         reports=tuple(sorted(reports.values(), key=lambda r: r.seq)),
         inject_voids=tuple(inject_voids), check_voids=tuple(check_voids),
         penalties=tuple(penalties), repeats=tuple(repeats), rejected=tuple(rejected),
-        report_voids=tuple(report_voids))
+        report_voids=tuple(report_voids), resets=tuple(resets))
+
+
+def _read_reset(event: EventLike, team: str, resets: list[HostReset], on_the_clock: bool) -> None:
+    """A reset's start, or its end (matched to the last unfinished start of that host)."""
+    data, host = event.data, event.host or ""
+    if event.kind == HostResetStarted.kind:
+        to = data.get("to")
+        resets.append(HostReset(team, host, float(data.get("t", 0.0)), str(data.get("by", "")),
+                                str(data.get("reason", "")), str(to) if to else None,
+                                event.seq, event.time, on_the_clock=on_the_clock))
+        return
+    for index in range(len(resets) - 1, -1, -1):
+        reset = resets[index]
+        if reset.team == team and reset.host == host and reset.finished_seq is None:
+            resets[index] = replace(reset, seconds=float(data.get("seconds", 0.0)),
+                                    ok=bool(data.get("ok")), error=str(data.get("error", "")),
+                                    finished_seq=event.seq)
+            return
 
 
 def _read_inject(event: EventLike, team: str, firings: dict[tuple[str, str], InjectFact],

@@ -8,9 +8,14 @@
 - `false_report`: each incident report that matches no inject.
 - `out_of_scope_action`: each time the white cell applies it
   (`rangectl penalize`).
+- `host_reset`: each reset of a host (`rangectl reset`, or a trainee's `reset`
+  on the bastion) while the exercise clock runs, whether or not it worked:
+  the outage it causes is counted by availability as any outage is. A reset
+  before the start or after the end costs nothing.
 
-A rule the scenario does not list costs nothing. Check results the white cell
-voided never count towards an outage.
+A rule the scenario does not list costs nothing; a reset is still shown in the
+ledger, at no cost, so every reset is in the after-action record with its reason.
+Check results the white cell voided never count towards an outage.
 """
 
 from __future__ import annotations
@@ -44,11 +49,28 @@ def penalty_lines(plan: Plan, facts: Facts, matches: list[ReportMatch]) -> Itera
                                  -float(rules["false_report"]), 0.0, report.t, report.time,
                                  f"false report {report.id} ({report.host}, {report.technique}): "
                                  "it matches no inject", (report.seq,))
+    yield from _resets(facts, rules.get("host_reset"))
     for penalty in facts.penalties:
         if penalty.rule in rules:
             yield LedgerLine(penalty.team, "penalties", penalty.rule,
                              -float(rules[penalty.rule]), 0.0, penalty.t, penalty.time,
                              f"{penalty.rule} (white cell): {penalty.reason}", (penalty.seq,))
+
+
+def _resets(facts: Facts, cost: int | None) -> Iterator[LedgerLine]:
+    for reset in facts.resets:
+        took = ("not ended" if reset.seconds is None else
+                f"back in {reset.seconds:g}s" if reset.ok else f"failed: {reset.error}")
+        target = f" to snapshot {reset.to}" if reset.to else ""
+        free = "" if cost is not None else "; no host_reset rule: no cost"
+        if not reset.on_the_clock:
+            free = "; off the exercise clock: no cost"
+        seqs = (reset.seq,) if reset.finished_seq is None else (reset.seq, reset.finished_seq)
+        charge = float(cost or 0) if reset.on_the_clock else 0.0
+        yield LedgerLine(reset.team, "penalties", "host_reset", -charge, 0.0,
+                         reset.t, reset.time,
+                         f"{reset.host} reset{target} by {reset.by}: {reset.reason} "
+                         f"({took}{free})", seqs)
 
 
 def _blackout_ticks(plan: Plan, facts: list[CheckFact]) -> set[tuple[str, int]]:

@@ -33,7 +33,7 @@ __all__ = ["MAX_POINTS", "MAX_WEIGHT", "Detection", "Inject", "Model", "Step", "
 
 Capability = Literal["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SYS_PTRACE"]
 PenaltyRule = Literal[
-    "scored_service_down", "scorebot_blocked", "false_report", "out_of_scope_action"
+    "scored_service_down", "scorebot_blocked", "false_report", "out_of_scope_action", "host_reset"
 ]
 
 

@@ -79,8 +79,10 @@ def score_chart(series: dict[str, list[list[float]]], names: dict[str, str],
     return "".join(parts)
 
 
-def availability_chart(rows: dict[str, list[Any]], ticks: int, width: int = 860) -> str:
-    """One team's checks, one strip per check, coloured by each tick's result."""
+def availability_chart(rows: dict[str, list[Any]], ticks: int, width: int = 860,
+                       resets: list[dict[str, Any]] | None = None) -> str:
+    """One team's checks, one strip per check, coloured by each tick's result; a reset
+    of a host is a black bar across its checks' strips at the tick it began."""
     label_w, row_h, gap = 210, 16, 4
     plot_w = width - label_w - 10
     height = (row_h + gap) * max(1, len(rows)) + 4
@@ -100,6 +102,13 @@ def availability_chart(rows: dict[str, list[Any]], ticks: int, width: int = 860)
                          f'width="{max(cell * (end - start + 1), 0.5):.2f}" height="{row_h}" '
                          f'fill="{colour}"><title>{escape(check)} ticks {start}-{end}: '
                          f'{escape(result)}</title></rect>')
+        for reset in resets or []:
+            if check.startswith(f"{reset['host']}/"):
+                left = label_w + min(int(reset["tick"]), max(0, ticks - 1)) * cell
+                parts.append(f'<rect class="reset-marker" x="{left:.2f}" y="{top - 2}" '
+                             f'width="3" height="{row_h + 4}" fill="#111"><title>'
+                             f'{escape(reset["host"])} reset at tick {int(reset["tick"])}: '
+                             f'{escape(reset["reason"])}</title></rect>')
     parts.append("</svg>")
     return "".join(parts)
 

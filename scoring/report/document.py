@@ -53,6 +53,7 @@ def build_report(plan: Plan, events: Iterable[EventLike], generated: datetime | 
         "techniques": techniques(plan, facts, matches) if full else [],
         "incidents": incidents(facts, matches, zones) if full else [],
         "rejected": rejected_reports(plan, facts, zones) if full else [],
+        "resets": host_resets(plan, facts, zones) if full else [],
         "ledger": [{"id": index, **line.to_json()} for index, line in enumerate(ledger.lines)]
         if full else [],
     }
@@ -171,6 +172,17 @@ def incidents(facts: Facts, matches: list[ReportMatch],
             "void": (void.reason or VOIDED) if void else "",
         })
     return rows
+
+
+def host_resets(plan: Plan, facts: Facts, zones: dict[str, str]) -> list[dict[str, Any]]:
+    """Every host put back mid-exercise, with why and how long it took: drawn on the
+    availability strips and listed beside them (each reset's cost is in the ledger)."""
+    teams = {team.team for team in plan.teams}
+    return [{"team": item.team, "host": item.host, "t": item.t, "tick": int(item.t // plan.tick),
+             "by": item.by, "reason": item.reason, "to": item.to, "seconds": item.seconds,
+             "ok": item.ok, "error": item.error, "started": item.time,
+             "started_local": local_time(item.time, zones.get(item.team, "UTC"))}
+            for item in facts.resets if item.team in teams]
 
 
 def rejected_reports(plan: Plan, facts: Facts, zones: dict[str, str]) -> list[dict[str, Any]]:

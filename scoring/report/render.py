@@ -80,7 +80,9 @@ def _context(report: dict[str, Any]) -> dict[str, Any]:
         "zones": {team["team"]: team["timezone"] for team in report["teams"]},
         "colours": {team["team"]: team_colour(i) for i, team in enumerate(report["teams"])},
         "score_svg": score_chart(report["score_over_time"], names),
-        "availability_svg": {team: availability_chart(rows, ticks)
+        "availability_svg": {team: availability_chart(
+            rows, ticks, resets=[reset for reset in report.get("resets", [])
+                                 if reset["team"] == team])
                              for team, rows in report["availability"].items()},
         "lines": _lines_by(report),
     }
