@@ -67,6 +67,7 @@ bench: setup
 	$(PY) -m benchmarks.bench_runtime
 	$(PY) -m benchmarks.bench_provision
 	$(PY) -m benchmarks.bench_engine
+	$(PY) -m benchmarks.bench_reset
 	$(PY) -m benchmarks.bench_swarm
 
 clean:

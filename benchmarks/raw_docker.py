@@ -30,34 +30,42 @@ def raw_up(api: Any, plan: Plan, workers: int, overlay: bool = False) -> None:
                            ipam={"Config": [{"Subnet": net.subnet, "Gateway": net.gateway}]},
                            labels={RAW_LABEL: plan.exercise})
 
-    def make_host(args: tuple[TeamRange, PlannedHost]) -> None:
-        team, host = args
-        names = {net.name: f"raw-{net.docker_name}" for net in team.networks}
-        attachments = list(host.addresses.items())
-        first, address = attachments[0]
-        config = api.create_host_config(
-            network_mode=names[first], cap_drop=CAP_DROP,
-            cap_add=list(host.capabilities) or None,
-            security_opt=["no-new-privileges:true"] if host.no_new_privileges else None,
-            read_only=host.read_only, tmpfs=SCRATCH if host.read_only else None,
-            mem_limit=host.memory_bytes, nano_cpus=int(host.cpus * 1e9),
-            pids_limit=host.pids, restart_policy={"Name": "unless-stopped"})
-        networking = api.create_networking_config(
-            {names[first]: api.create_endpoint_config(ipv4_address=address,
-                                                      aliases=[host.hostname])})
-        created = api.create_container(image=host.image, name=f"raw-{host.container_name}",
-                                       hostname=host.hostname, host_config=config,
-                                       networking_config=networking,
-                                       labels={RAW_LABEL: plan.exercise})
-        for name, other in attachments[1:]:
-            api.connect_container_to_network(created["Id"], names[name], ipv4_address=other,
-                                             aliases=[host.hostname])
-        api.start(created["Id"])
-
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(make_network, [(t, n) for t in plan.teams for n in t.networks]))
     with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(make_host, [(t, h) for t in plan.teams for h in t.hosts]))
+        list(pool.map(lambda args: raw_host(api, plan, *args),
+                      [(t, h) for t in plan.teams for h in t.hosts]))
+
+
+def raw_host(api: Any, plan: Plan, team: TeamRange, host: PlannedHost) -> None:
+    """One host's container, made and started as `up` would, with the plain SDK."""
+    names = {net.name: f"raw-{net.docker_name}" for net in team.networks}
+    attachments = list(host.addresses.items())
+    first, address = attachments[0]
+    config = api.create_host_config(
+        network_mode=names[first], cap_drop=CAP_DROP,
+        cap_add=list(host.capabilities) or None,
+        security_opt=["no-new-privileges:true"] if host.no_new_privileges else None,
+        read_only=host.read_only, tmpfs=SCRATCH if host.read_only else None,
+        mem_limit=host.memory_bytes, nano_cpus=int(host.cpus * 1e9),
+        pids_limit=host.pids, restart_policy={"Name": "unless-stopped"})
+    networking = api.create_networking_config(
+        {names[first]: api.create_endpoint_config(ipv4_address=address,
+                                                  aliases=[host.hostname])})
+    created = api.create_container(image=host.image, name=f"raw-{host.container_name}",
+                                   hostname=host.hostname, host_config=config,
+                                   networking_config=networking,
+                                   labels={RAW_LABEL: plan.exercise})
+    for name, other in attachments[1:]:
+        api.connect_container_to_network(created["Id"], names[name], ipv4_address=other,
+                                         aliases=[host.hostname])
+    api.start(created["Id"])
+
+
+def raw_replace(api: Any, plan: Plan, team: TeamRange, host: PlannedHost) -> None:
+    """The floor of a reset: remove the host's container and make it again."""
+    api.remove_container(f"raw-{host.container_name}", force=True, v=True)
+    raw_host(api, plan, team, host)
 
 
 def raw_down(api: Any, exercise: str, workers: int) -> None:
