@@ -11,6 +11,11 @@ the scores through the controller's browser), event streams are capped (each
 holds a thread), and on an address other than loopback every request must
 carry the token `rangectl serve` printed, in the URL or in the cookie the page
 is given on its first visit.
+
+Other pages may be mounted under a path prefix (the trainees' browser terminals,
+orchestrator/access/terminal.py): a mounted handler gets every request under
+its prefix after the Host check and does its own authorisation, since its
+users hold their own tokens and not the instructors'.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import ipaddress
 import json
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.cookies import CookieError, SimpleCookie
@@ -33,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 from scoring.report.charts import score_chart, team_colour
 
 Snapshot = Callable[[], tuple[int, dict[str, Any]]]  # (last event seq, report document)
+Mount = Callable[[BaseHTTPRequestHandler], None]  # answers one request under its prefix
 COOKIE = "rangectl_live"
 MAX_STREAMS = 32
 
@@ -150,6 +156,7 @@ class Serving:
     guard: Guard
     streams: threading.BoundedSemaphore
     keepalive: float = 15.0
+    mounts: tuple[tuple[str, Mount], ...] = ()  # (path prefix, handler)
 
 
 class LiveHandler(BaseHTTPRequestHandler):
@@ -169,11 +176,16 @@ class LiveHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.MISDIRECTED_REQUEST, "text/plain",
                        b"this server does not answer to that Host name\n")
             return
+        path = urlsplit(self.path).path
+        mounted = next((mount for prefix, mount in self.serving.mounts
+                        if path.startswith(prefix)), None)
+        if mounted is not None:
+            mounted(self)
+            return
         if not guard.token_given(self.path, self.headers.get("Cookie")):
             self._send(HTTPStatus.FORBIDDEN, "text/plain",
                        b"open the URL rangectl serve printed: it holds the token\n")
             return
-        path = urlsplit(self.path).path
         if path in ("/", "/index.html"):
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", self.page, cookie=True)
         elif path == "/scoreboard.json":
@@ -238,11 +250,11 @@ def _handler(serving: Serving) -> type[LiveHandler]:
 
 class LiveServer:
     """Serves the live page on `bind`:`port` until `close()`; with `token`, only to
-    requests that carry it."""
+    requests that carry it. Paths under a prefix of `mounts` go to its handler."""
 
     def __init__(self, snapshot: Snapshot, bind: str = "127.0.0.1", port: int = 8800,
                  poll: float = 1.0, token: str | None = None, max_streams: int = MAX_STREAMS,
-                 keepalive: float = 15.0) -> None:
+                 keepalive: float = 15.0, mounts: Sequence[tuple[str, Mount]] = ()) -> None:
         self.stop = threading.Event()
         self.state = LiveState(snapshot, poll)
         self.state.refresh()
@@ -251,7 +263,8 @@ class LiveServer:
         self.token = token
         guard = guard_for(bind, int(self.httpd.server_address[1]), token)
         self.httpd.RequestHandlerClass = _handler(Serving(
-            self.state, self.stop, guard, threading.BoundedSemaphore(max_streams), keepalive))
+            self.state, self.stop, guard, threading.BoundedSemaphore(max_streams), keepalive,
+            tuple(mounts)))
         self.threads = [threading.Thread(target=self.state.watch, args=(self.stop,), daemon=True),
                         threading.Thread(target=self.httpd.serve_forever, daemon=True)]
 

@@ -29,6 +29,16 @@ def team_range(state: ExerciseState, team: str) -> TeamRange:
     return plan.team(team)
 
 
+def login_hosts(team: TeamRange) -> dict[str, str]:
+    """Each name a trainee may log into (the bastion, the range's hosts and their
+    aliases) and the host it names; red, the scorebot and other teams are not there."""
+    names = {BASTION: BASTION}
+    for host in team.hosts:
+        if host.role == "range":
+            names.update(dict.fromkeys((host.name, *host.aliases), host.name))
+    return names
+
+
 def host_keys(backend: RangeBackend, exercise: str, team: TeamRange,
               attempts: int = 20) -> dict[str, str]:
     """Each SSH host key of the team's bastion and range hosts (made on first start)."""

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from orchestrator.access.service import make_kit, team_range
+from orchestrator.access.service import login_hosts, make_kit, team_range
+from orchestrator.access.terminal import terminal_url
+from orchestrator.access.tokens import ensure_token
 from orchestrator.cli.common import EXERCISE_OPTION, out_option
 from orchestrator.cli.errors import stderr
 from orchestrator.cli.output import line
@@ -30,12 +32,17 @@ def access_command(team: str, out: Path | None, exercise: str | None, force: boo
 
     Hand the folder to the team's trainees: `ssh -F DIR/ssh_config HOST`. The
     folder must be new, empty, or an earlier kit of the same team (refreshed).
+    Also prints the team's browser terminal URL (it holds the team's token).
     """
     backend = open_backend()
     state = ExerciseState(resolve_exercise(backend, exercise))
     config = make_kit(backend, state, team, out or Path(f"access-{team}"), force)
     stderr.print(line((f"wrote the access kit of team {team}", "green"), f" to {config.parent}"))
     stderr.print(line(f"  connect with: ssh -F {config} HOST  (it holds the team's private key)"))
+    url = terminal_url(team, ensure_token(state, team))
+    stderr.print(line(f"  browser terminal: {url}"))
+    stderr.print(line("    (while `rangectl serve` runs; started with --bind or --port, "
+                      "use that address and port; the URL holds the team's token)"))
 
 
 @click.command("connect")
@@ -51,8 +58,7 @@ def connect_command(team: str, host: str, exercise: str | None) -> None:
     backend = open_backend()
     state = ExerciseState(resolve_exercise(backend, exercise))
     planned = team_range(state, team)
-    names = {"bastion", *[name for h in planned.hosts if h.role == "range"
-                          for name in (h.name, *h.aliases)]}
+    names = login_hosts(planned)
     if host not in names:
         raise InvalidInputError(f"team '{team}' has no host '{host}' to log into",
                                 "hosts: " + ", ".join(sorted(names)))

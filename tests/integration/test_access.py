@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import paramiko
 import pytest
+import websocket
 
 from orchestrator.runtime.docker.backend import DockerBackend
 from orchestrator.state import ExerciseState
+from tests.browser.chromium import Chromium
+from tests.browser.conftest import browser
 from tests.conftest import SCENARIOS
-from tests.e2e.cli import rangectl
+from tests.e2e.cli import rangectl, serving
 from tests.integration.conftest import deployed, unique_exercise
 
 pytestmark = pytest.mark.docker
+__all__ = ["browser"]
+SCREEN = "document.getElementById('screen').textContent"
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +131,48 @@ def test_named_trainees_and_the_team_password(exercise: str, kits: dict[str, Pat
     with pytest.raises(paramiko.AuthenticationException):
         client.connect("127.0.0.1", port=port, username="blue", password=other,
                        allow_agent=False, look_for_keys=False, timeout=20)
+
+
+def printed_terminal_url(exercise: str, team: str, kit: Path, port: int) -> str:
+    """The browser terminal's URL as `rangectl access` prints it, on `serve`'s port."""
+    result = rangectl("access", team, "--out", str(kit), "--exercise", exercise)
+    assert result.returncode == 0, result.stderr
+    found = re.search(r"browser terminal: (http://127\.0\.0\.1:8800/terminal/\S+)", result.stderr)
+    assert found, result.stderr
+    return found.group(1).replace(":8800/", f":{port}/")
+
+
+def test_a_browser_terminal_runs_a_command_on_a_range_host(
+        exercise: str, kits: dict[str, Path], browser: Chromium) -> None:
+    with serving(None, "--exercise", exercise) as served:
+        ottawa = printed_terminal_url(exercise, "ottawa", kits["ottawa"], served.port)
+        tallinn = printed_terminal_url(exercise, "tallinn", kits["tallinn"], served.port)
+        browser.open(ottawa + "&host=web")
+        assert browser.wait_for("document.getElementById('connection').textContent "
+                                "=== 'connected to web'", timeout=60)
+        assert browser.wait_for(f"{SCREEN}.includes('@web')", timeout=60)  # the prompt
+        browser.evaluate("document.getElementById('keys').focus()")
+        browser.call("Input.insertText", text="hostname")
+        for kind in ("keyDown", "keyUp"):
+            browser.call("Input.dispatchKeyEvent", type=kind, key="Enter", code="Enter",
+                         windowsVirtualKeyCode=13)
+        assert browser.wait_for(f"{SCREEN}.split('\\n').some(line => line.trim() === 'web')",
+                                timeout=30), browser.evaluate(SCREEN)
+        # Tallinn's token does not open Ottawa's terminal, as a page or as a socket.
+        token = tallinn.split("token=", 1)[1]
+        wrong = f"http://127.0.0.1:{served.port}/terminal/ottawa?token={token}"
+        browser.open(wrong)
+        assert "team's token" in browser.evaluate("document.body.textContent")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(wrong, timeout=10)
+        assert refused.value.code == 403
+        with pytest.raises(websocket.WebSocketBadStatusException) as socket_refused:
+            websocket.create_connection(
+                f"ws://127.0.0.1:{served.port}/terminal/ottawa/socket?token={token}&host=web",
+                origin=f"http://127.0.0.1:{served.port}", timeout=10)
+        assert socket_refused.value.status_code == 403
+    result = rangectl("logins", "--exercise", exercise, "-o", "json")
+    assert result.returncode == 0, result.stderr
+    browser_logins = [(r["team"], r["detail"], r["user"]) for r in json.loads(result.stdout)
+                      if r["via"] == "browser"]
+    assert browser_logins == [("ottawa", "browser terminal on web", "blue")]
