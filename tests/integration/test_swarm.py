@@ -50,6 +50,12 @@ def take_down(exercise: str, engines: list[str | None]) -> None:
     assert result.returncode == 0, result.stderr
     for host in engines:
         assert cluster.labelled(exercise, host) == {"container": [], "network": []}, host
+        assert snapshot_images(exercise, host) == [], host
+
+
+def snapshot_images(exercise: str, host: str | None) -> list[str]:
+    return cluster.docker("images", "-q", "--filter", f"label=rangectl.exercise={exercise}",
+                          host=host).split()
 
 
 def run_and_score(exercise: str) -> dict[str, Any]:
@@ -180,6 +186,30 @@ def test_no_team_reaches_the_other_site_or_either_engine(two_sites: str, worker:
         targets += [(address, port) for address in engines for port in ENGINE_PORTS]
         reached = probe(backend, two_sites, team, "red", targets)
         assert not any(reached), [t for t, ok in zip(targets, reached, strict=True) if ok]
+
+
+def test_a_host_on_the_other_sites_engine_is_reset_and_snapshotted_there(
+        two_sites: str, worker: str) -> None:
+    def web() -> tuple[dict[str, str], list[dict[str, Any]]]:
+        status = next(s for s in open_backend().status(two_sites)
+                      if (s.team, s.host) == ("tallinn", "web"))
+        on_worker = [c for c in cluster.labelled(two_sites, worker)["container"]
+                     if c["Config"]["Labels"][label.HOST] == "web"]
+        return dict(status.addresses), on_worker
+
+    addresses, _ = web()
+    taken = rangectl("snapshot", "tallinn", "web", "base", "--exercise", two_sites)
+    assert taken.returncode == 0, taken.stderr
+    assert len(snapshot_images(two_sites, worker)) == 1  # on the engine the host runs on
+    assert snapshot_images(two_sites, None) == []
+    for extra in ([], ["--to", "base"]):
+        reset = rangectl("reset", "tallinn", "web", "--reason", "swarm", *extra,
+                         "--exercise", two_sites, timeout=300)
+        assert reset.returncode == 0, reset.stderr
+        now, on_worker = web()
+        assert now == addresses  # same overlay addresses, on the same engine
+        assert len(on_worker) == 1
+        assert on_worker[0]["State"]["Running"]
 
 
 def test_the_exercise_runs_scores_and_comes_down_on_both_engines(two_sites: str,
