@@ -48,7 +48,11 @@ def measure(teams: int, rounds: int, directory: Path,
     results: dict[str, list[float]] = {"raw_up": [], "raw_down": [], "up": [], "down": []}
     leftovers = 0
     for _ in range(rounds):
-        results["raw_up"].append(timed(lambda: raw_up(api, raw_plan, WORKERS, overlay)))
+        try:
+            results["raw_up"].append(timed(lambda: raw_up(api, raw_plan, WORKERS, overlay)))
+        except Exception:
+            raw_down(api, raw_plan.exercise, WORKERS)  # a failed floor leaves nothing behind
+            raise
         results["raw_down"].append(timed(lambda: raw_down(api, raw_plan.exercise, WORKERS)))
         leftovers += raw_leftovers(api, raw_plan.exercise)
         results["up"].append(timed(lambda: bring_up(loaded, backend, builder, exercise=exercise,
