@@ -134,6 +134,10 @@ def test_a_wrecked_host_is_reset_mid_run_and_charged(exercise: str, kit: Path,
         asked = ssh(kit, "bastion", "reset web --reason 'portal wrecked by our patch'")
         assert asked.returncode == 0, asked.stderr
         assert "requested" in asked.stdout
+        # A request written by hand that names another team is refused, never done.
+        forged = ssh(kit, "bastion", """printf '{"host": "web", "team": "tallinn"}' \
+                     > /var/spool/rangectl/requests/forged.json""")
+        assert forged.returncode == 0, forged.stderr
         white = subprocess.Popen(
             [str(RANGECTL), "reset", "tallinn", "web", "--reason", "nginx binary deleted",
              "--exercise", exercise], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -146,6 +150,10 @@ def test_a_wrecked_host_is_reset_mid_run_and_charged(exercise: str, kit: Path,
     resets = {(e.team, e.host): e.data for e in read(exercise, "host.reset_finished")}
     assert set(resets) == {("ottawa", "web"), ("tallinn", "web")}
     assert all(data["ok"] for data in resets.values()), resets
+    refused = [(e.team, e.data["file"], e.data["reason"], e.data["by"])
+               for e in read(exercise, "host.reset_refused")]
+    assert refused == [("ottawa", "forged.json", "unknown key 'team' (a request has host, "
+                        "reason, to)", "trainee:blue")]
     started = {e.team: e.data for e in read(exercise, "host.reset_started")}
     assert started["ottawa"]["by"] == "trainee:blue"
     assert started["tallinn"]["by"] == "white-cell"
