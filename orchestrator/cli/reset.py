@@ -84,8 +84,11 @@ def _opened(exercise: str | None) -> tuple[RangeBackend, ExerciseState, Plan]:
               help="Why: shown in the report's ledger beside the reset.")
 @click.option("--to", "snapshot", default=None, metavar="NAME",
               help="Return the host to this snapshot (rangectl snapshot) instead of its image.")
+@click.option("--snapshot", "keep", default=None, metavar="NAME",
+              help="First save the host as it is now as snapshot NAME (the evidence of what "
+                   "happened to it, or a state to come back to).")
 @EXERCISE_OPTION
-def reset_command(team: str, host: str, reason: str, snapshot: str | None,
+def reset_command(team: str, host: str, reason: str, snapshot: str | None, keep: str | None,
                   exercise: str | None) -> None:
     """Recreate HOST of TEAM from its image and configure it again, while the clock runs.
 
@@ -93,6 +96,9 @@ def reset_command(team: str, host: str, reason: str, snapshot: str | None,
     what the team changed on it is gone. The reset ends when the host's checks
     pass again; it is charged by the scenario's `host_reset` penalty rule.
     """
+    if keep is not None and keep == snapshot:
+        raise InvalidInputError(f"--snapshot {keep} would replace the snapshot --to returns to",
+                                "give the snapshot taken first another name")
     backend, state, plan = _opened(exercise)
     store = EventStore(state.events_path)
     try:
@@ -101,6 +107,9 @@ def reset_command(team: str, host: str, reason: str, snapshot: str | None,
         if refused is not None:
             raise InvalidInputError(refused, "rangectl status lists the teams and hosts")
         order = ResetOrder(team, host, WHITE_CELL, reason, snapshot)
+        if keep is not None:
+            resets.snapshot(team, host, keep, WHITE_CELL)
+            stderr.print(line(f"saved {team}/{host} as snapshot {keep}"))
         if engine_running(state):
             stderr.print(line(f"asked exercise {state.exercise} to reset {team}/{host}"))
             outcome = _wait_for_engine(state, store, store.record(ResetRequested(

@@ -79,16 +79,18 @@ def test_a_snapshot_is_taken_and_returned_to(exercise: str, kit: Path,
     back = rangectl("reset", "ottawa", "files", "--to", "hardened", "--exercise", exercise)
     assert back.returncode == 0, back.stderr
     assert on_files("cat /root/marker; ls /root") == "hardened\nmarker"
-    fresh = rangectl("reset", "ottawa", "files", "--reason", "start over", "--exercise",
-                     exercise)
+    fresh = rangectl("reset", "ottawa", "files", "--reason", "start over", "--snapshot",
+                     "before-start-over", "--exercise", exercise)
     assert fresh.returncode == 0, fresh.stderr
     assert on_files("ls /root") == ""  # the planned image, configured again
+    kept = rangectl("snapshot", "ottawa", "files", "--list", "--exercise", exercise)
+    assert kept.stdout.split() == ["before-start-over", "hardened"]  # saved before the reset
     # The kit's pinned host key still holds: the reset host kept its SSH host keys.
     login = ssh(kit, "files", "hostname")
     assert login.returncode == 0, login.stderr
     assert login.stdout.strip() == "files"
     kinds = Counter(event.kind for event in read(exercise, "host."))
-    assert kinds["host.snapshot_taken"] == 1
+    assert kinds["host.snapshot_taken"] == 2
     assert kinds["host.reset_started"] == kinds["host.reset_finished"] == 2
 
 
@@ -100,6 +102,10 @@ def test_what_cannot_be_reset_is_refused_with_the_reason(exercise: str) -> None:
     missing = rangectl("reset", "ottawa", "files", "--to", "never-taken", "--exercise", exercise)
     assert missing.returncode == 2
     assert "no snapshot 'never-taken'" in missing.stderr
+    same = rangectl("reset", "ottawa", "files", "--to", "hardened", "--snapshot", "hardened",
+                    "--exercise", exercise)
+    assert same.returncode == 2
+    assert "would replace the snapshot --to returns to" in same.stderr
     bad = rangectl("snapshot", "ottawa", "files", "Not A Name", "--exercise", exercise)
     assert bad.returncode == 2
     assert "not a snapshot name" in bad.stderr
