@@ -154,17 +154,20 @@ class HostResets:
         if refused is None and not SNAPSHOT_NAME.fullmatch(name):
             refused = (f"'{name[:64]}' is not a snapshot name (lower-case letters, digits, "
                        "'.', '_' and '-', at most 40)")
+        if refused is not None:  # before any lock: its file is named after team and host
+            self._refuse_snapshot(team, host, by, refused)
         with self._host_lock(team, host) as held:  # never of a host half made again
-            if refused is None and not held:
-                refused = "a reset of this host is under way"
-            if refused is not None:
-                self.store.record(HostResetRefused(team=team[:64], host=host[:64], t=self.now(),
-                                                   by=by, reason=refused))
-                raise ResetRefusedError(refused, "rangectl status lists the hosts")
+            if not held:
+                self._refuse_snapshot(team, host, by, "a reset of this host is under way")
             self.backend.snapshot_host(self.plan.exercise, team, host, name)
         taken = SnapshotTaken(team=team, host=host, t=self.now(), by=by, name=name)
         self.store.record(taken)
         return taken
+
+    def _refuse_snapshot(self, team: str, host: str, by: str, reason: str) -> None:
+        self.store.record(HostResetRefused(team=team[:64], host=host[:64], t=self.now(), by=by,
+                                           reason=reason))
+        raise ResetRefusedError(reason, "rangectl status lists the hosts")
 
     def refuse(self, order: ResetOrder, reason: str) -> HostResetRefused:
         """Record that `order` is not done, and why."""
