@@ -19,16 +19,14 @@ race). Every start, end and refusal is an event.
 
 from __future__ import annotations
 
-import fcntl
 import re
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from pathlib import Path
 
 from orchestrator.deploy import in_host_roles, team_access
-from orchestrator.errors import InvalidInputError, RangectlError
+from orchestrator.errors import InvalidInputError, RangectlError, RuntimeFailureError
 from orchestrator.events.kinds import (
     RESET_PREFIX,
     WHITE_CELL,
@@ -38,6 +36,7 @@ from orchestrator.events.kinds import (
     SnapshotTaken,
 )
 from orchestrator.events.store import Event, EventStore
+from orchestrator.exercise.run_lock import try_lock
 from orchestrator.plan.model import Plan, TeamRange
 from orchestrator.provision import TaskProgress, provision_host
 from orchestrator.runtime.backend import RangeBackend
@@ -49,6 +48,11 @@ from orchestrator.state import ExerciseState
 SNAPSHOT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,39}")
 MAX_REASON = 300
 READY_TIMEOUT = 90.0  # seconds for the host's checks to pass once it is configured
+
+
+def not_a_snapshot_name(name: str) -> str:
+    return (f"'{name[:64]}' is not a snapshot name (lower-case letters, digits, '.', '_' and "
+            "'-', at most 40)")
 
 
 @dataclass(frozen=True)
@@ -97,8 +101,7 @@ class HostResets:
                     f"range's: only range hosts are reset ({', '.join(resettable)})")
         if to is not None:
             if not SNAPSHOT_NAME.fullmatch(to):
-                return (f"'{to[:64]}' is not a snapshot name (lower-case letters, digits, "
-                        "'.', '_' and '-', at most 40)")
+                return not_a_snapshot_name(to)
             if to not in self.backend.snapshots(self.plan.exercise, team, host):
                 return f"team '{team}', host '{host}' has no snapshot '{to}'"
         return None
@@ -152,8 +155,7 @@ class HostResets:
         """Save the host's file system as snapshot `name`; raise ResetRefusedError why not."""
         refused = self.refusal(team, host)
         if refused is None and not SNAPSHOT_NAME.fullmatch(name):
-            refused = (f"'{name[:64]}' is not a snapshot name (lower-case letters, digits, "
-                       "'.', '_' and '-', at most 40)")
+            refused = not_a_snapshot_name(name)
         if refused is not None:  # before any lock: its file is named after team and host
             self._refuse_snapshot(team, host, by, refused)
         with self._host_lock(team, host) as held:  # never of a host half made again
@@ -220,25 +222,15 @@ class HostResets:
             if not failing:
                 return
             if time.monotonic() > deadline:
-                raise ResetRefusedError("its checks still fail after the reset: " + "; ".join(
+                raise RuntimeFailureError("its checks still fail after the reset: " + "; ".join(
                     f"{r.check_id} {r.result} ({r.detail})" for r in failing)[:MAX_REASON])
             time.sleep(1)
 
-    @contextmanager
-    def _host_lock(self, team: str, host: str) -> Iterator[bool]:
+    def _host_lock(self, team: str, host: str) -> AbstractContextManager[bool]:
         """Held while one host is reset: True if this process holds it."""
         folder = self.state.directory / "resets"
         folder.mkdir(mode=0o700, exist_ok=True)
-        with Path(folder / f"{team}.{host}.lock").open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return try_lock(folder / f"{team}.{host}.lock")
 
 
 def parse_order(request: Event) -> ResetOrder:

@@ -17,24 +17,30 @@ def _path(state: ExerciseState) -> Path:
 
 
 @contextmanager
-def hold_engine_lock(state: ExerciseState) -> Iterator[None]:
-    with _path(state).open("a") as handle:
+def try_lock(path: Path) -> Iterator[bool]:
+    """Hold the file lock at `path` if nobody else does: True while held, False at once
+    when another process (or another open of the file) holds it."""
+    with path.open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise InvalidInputError(f"exercise '{state.exercise}' is already running",
-                                    "act on it with rangectl pause|resume|stop|inject") from None
+            yield False
+            return
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextmanager
+def hold_engine_lock(state: ExerciseState) -> Iterator[None]:
+    with try_lock(_path(state)) as held:
+        if not held:
+            raise InvalidInputError(f"exercise '{state.exercise}' is already running",
+                                    "act on it with rangectl pause|resume|stop|inject")
+        yield
+
+
 def engine_running(state: ExerciseState) -> bool:
-    with _path(state).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    with try_lock(_path(state)) as held:
+        return not held
