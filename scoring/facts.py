@@ -218,7 +218,7 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
     rejected: list[RejectedReport] = []
     report_voids: list[ReportVoid] = []
     resets: list[HostReset] = []
-    clock = [False, False]  # started, finished: so far, in event order
+    started = finished = False  # the clock, so far in event order
     for event in sorted(events, key=lambda e: e.seq):
         data, team = event.data, event.team or ""
         if event.kind == CheckCompleted.kind:
@@ -241,11 +241,11 @@ def read_facts(events: Iterable[EventLike]) -> Facts:
             penalties.append(ManualPenalty(team, str(data["rule"]), str(data.get("reason", "")),
                                            float(data.get("t", 0.0)), event.seq, event.time))
         elif event.kind in (HostResetStarted.kind, HostResetFinished.kind):
-            _read_reset(event, team, resets, clock[0] and not clock[1])
+            _read_reset(event, team, resets, started and not finished)
         elif event.kind == ExerciseStarted.kind:
-            clock[0] = True
+            started = True
         elif event.kind == ExerciseFinished.kind:
-            clock[1] = True
+            finished = True
     return Facts(
         checks=tuple(sorted(checks.values(), key=lambda c: (c.team, c.check, c.tick))),
         injects=tuple(sorted(firings.values(), key=lambda i: (i.team, i.t, i.inject))),

@@ -62,11 +62,13 @@ def _resets(facts: Facts, cost: int | None) -> Iterator[LedgerLine]:
         took = ("not ended" if reset.seconds is None else
                 f"back in {reset.seconds:g}s" if reset.ok else f"failed: {reset.error}")
         target = f" to snapshot {reset.to}" if reset.to else ""
-        free = "" if cost is not None else "; no host_reset rule: no cost"
         if not reset.on_the_clock:
-            free = "; off the exercise clock: no cost"
+            charge, free = 0.0, "; off the exercise clock: no cost"
+        elif cost is None:
+            charge, free = 0.0, "; no host_reset rule: no cost"
+        else:
+            charge, free = float(cost), ""
         seqs = (reset.seq,) if reset.finished_seq is None else (reset.seq, reset.finished_seq)
-        charge = float(cost or 0) if reset.on_the_clock else 0.0
         yield LedgerLine(reset.team, "penalties", "host_reset", -charge, 0.0,
                          reset.t, reset.time,
                          f"{reset.host} reset{target} by {reset.by}: {reset.reason} "

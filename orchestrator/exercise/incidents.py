@@ -84,15 +84,21 @@ def _printable(text: str) -> bool:
     return not any(unprintable(char) for char in text)
 
 
+def unreadable(entry: SpoolEntry) -> str | None:
+    """Why a spool file is not even read as what it claims to be (None: it may be):
+    what the reader said, or a name that is not NAME.json. Both spools' rule."""
+    if entry.reason is None and FILE_NAME.fullmatch(entry.file) is None:
+        return "the file name is not NAME.json (letters, digits, '.', '_' and '-')"
+    return entry.reason
+
+
 def judge(entry: SpoolEntry, team: str, t: float) -> IncidentReported | IncidentRejected:
     """The event a spool entry becomes, collected at exercise time `t`. A report's id
     is its file name (unique in the spool, and what the file is archived as), never the id written
     inside it, and its reporter the account that owns the file when the reader could
     tell: neither is the trainee's say."""
     name = FILE_NAME.fullmatch(entry.file)
-    reason = entry.reason
-    if reason is None and name is None:
-        reason = "the file name is not NAME.json (letters, digits, '.', '_' and '-')"
+    reason = unreadable(entry)
     if reason is None and name is not None and entry.text is not None:
         try:
             report = parse_report(entry.text)

@@ -20,7 +20,7 @@ import json
 from orchestrator.errors import unprintable
 from orchestrator.events.kinds import CONTROL_PREFIX, HostResetRefused, ResetRequested
 from orchestrator.events.store import EventStore
-from orchestrator.exercise.incidents import FILE_NAME, SpoolCollector, SpoolEntry
+from orchestrator.exercise.incidents import SpoolCollector, SpoolEntry, unreadable
 from orchestrator.reset import SNAPSHOT_NAME
 from orchestrator.runtime.backend import RangeBackend
 from orchestrator.scenario.types import is_name
@@ -63,9 +63,7 @@ def parse_request(text: str) -> tuple[str, str, str | None]:
 def judge_request(entry: SpoolEntry, team: str, t: float) -> ResetRequested | HostResetRefused:
     """The event a request file becomes, collected at exercise time `t`."""
     by = f"trainee:{entry.owner}" if entry.owner else "trainee"
-    reason = entry.reason
-    if reason is None and FILE_NAME.fullmatch(entry.file) is None:
-        reason = "the file name is not NAME.json (letters, digits, '.', '_' and '-')"
+    reason = unreadable(entry)
     if reason is None and entry.text is not None:
         try:
             host, why, to = parse_request(entry.text)
